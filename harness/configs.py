@@ -1,0 +1,177 @@
+"""Render a stack's Prometheus and Alertmanager configs for one run.
+
+The user's files are read once, here, into plain typed summaries (rules, intervals, receivers);
+the rendered copies, time-scaled and with receivers redirected, are what the containers mount
+and what the evidence report keeps.
+"""
+
+from __future__ import annotations
+
+import glob
+import shutil
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness import receivers
+from harness.errors import ConfigError
+from harness.timescale import (
+    ALERTMANAGER_ROUTE_DEFAULTS,
+    PROMETHEUS_DEFAULTS,
+    PROMETHEUS_GLOBAL_DURATIONS,
+    ROUTE_DURATIONS,
+    RULE_DURATIONS,
+    SCRAPE_CONFIG_DURATIONS,
+    TimeScale,
+    parse_duration,
+)
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    name: str
+    expr: str
+    scaled_expr: str
+    for_: timedelta
+    labels: dict[str, str]
+    where: str
+
+
+@dataclass(frozen=True)
+class PrometheusSettings:
+    """What a run needs to know about the user's Prometheus config (real-time durations)."""
+
+    scrape_interval: timedelta
+    evaluation_interval: timedelta
+    rules: tuple[AlertRule, ...]
+
+    def rule(self, name: str) -> AlertRule:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        known = ", ".join(sorted({rule.name for rule in self.rules})) or "none"
+        raise ConfigError(f"no alerting rule named {name!r} in the stack's rule files (known: {known})")
+
+
+@dataclass(frozen=True)
+class AlertmanagerSettings:
+    """Routing-relevant figures of the user's Alertmanager config (real-time durations)."""
+
+    group_wait: timedelta
+    group_interval: timedelta
+    repeat_interval: timedelta
+    endpoints: tuple[receivers.RedirectedEndpoint, ...] = field(default=())
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def receiver_names(self) -> list[str]:
+        return sorted({endpoint.receiver for endpoint in self.endpoints})
+
+
+def render_prometheus(source_dir: Path, target_dir: Path, scale: TimeScale) -> PrometheusSettings:
+    """Copy `source_dir` to `target_dir`, scaling prometheus.yml and every rule file it names."""
+    config_path = source_dir / "prometheus.yml"
+    shutil.copytree(source_dir, target_dir, dirs_exist_ok=True)
+    config = _load_yaml(config_path)
+    global_section = config.setdefault("global", {}) or {}
+    config["global"] = global_section
+    for key in PROMETHEUS_GLOBAL_DURATIONS:
+        global_section.setdefault(key, PROMETHEUS_DEFAULTS[key])
+    real = {key: parse_duration(global_section[key], f"{config_path}: global.{key}") for key in PROMETHEUS_GLOBAL_DURATIONS}
+    _scale_keys(global_section, PROMETHEUS_GLOBAL_DURATIONS, scale, f"{config_path}: global")
+    for index, job in enumerate(config.get("scrape_configs") or []):
+        _scale_keys(job, SCRAPE_CONFIG_DURATIONS, scale, f"{config_path}: scrape_configs[{index}]")
+    rules: list[AlertRule] = []
+    for pattern in config.get("rule_files") or []:
+        for rule_path in sorted(glob.glob(str(source_dir / pattern))):
+            relative = Path(rule_path).relative_to(source_dir)
+            rules.extend(_render_rule_file(Path(rule_path), target_dir / relative, scale, real["evaluation_interval"]))
+    _dump_yaml(config, target_dir / "prometheus.yml")
+    return PrometheusSettings(real["scrape_interval"], real["evaluation_interval"], tuple(rules))
+
+
+def prometheus_flags(scale: TimeScale) -> list[str]:
+    """Prometheus's own timers that shape alert delivery, scaled (their defaults are 1m and 10m)."""
+    return [
+        f"--rules.alert.resend-delay={scale.compress_text('1m', 'resend-delay')}",
+        f"--rules.alert.for-grace-period={scale.compress_text('10m', 'for-grace-period')}",
+    ]
+
+
+def render_alertmanager(source_dir: Path, target_dir: Path, scale: TimeScale) -> AlertmanagerSettings:
+    """Copy `source_dir` to `target_dir` with timers scaled and every receiver sent to the sink."""
+    config_path = source_dir / "alertmanager.yml"
+    shutil.copytree(source_dir, target_dir, dirs_exist_ok=True)
+    config = _load_yaml(config_path)
+    route = config.get("route")
+    if not isinstance(route, dict):
+        raise ConfigError(f"{config_path}: has no top-level `route:`; Alertmanager needs one")
+    for key, default in ALERTMANAGER_ROUTE_DEFAULTS.items():
+        route.setdefault(key, default)
+    real = {key: parse_duration(route[key], f"{config_path}: route.{key}") for key in ROUTE_DURATIONS}
+    _scale_route(route, scale, f"{config_path}: route")
+    global_section = config.get("global") or {}
+    if "resolve_timeout" in global_section:
+        _scale_keys(global_section, ("resolve_timeout",), scale, f"{config_path}: global")
+    redirected, endpoints = receivers.redirect(config, str(config_path))
+    _dump_yaml(redirected, target_dir / "alertmanager.yml")
+    return AlertmanagerSettings(
+        real["group_wait"], real["group_interval"], real["repeat_interval"], tuple(endpoints), config
+    )
+
+
+def _render_rule_file(source: Path, target: Path, scale: TimeScale, evaluation_interval: timedelta) -> list[AlertRule]:
+    document = _load_yaml(source)
+    rules: list[AlertRule] = []
+    for group_index, group in enumerate(document.get("groups") or []):
+        group_where = f"{source}: groups[{group_index}] ({group.get('name', '?')})"
+        interval = group.get("interval")
+        if interval is not None:
+            group["interval"] = scale.compress_text(interval, f"{group_where}.interval")
+        for rule_index, rule in enumerate(group.get("rules") or []):
+            name = rule.get("alert") or rule.get("record") or "?"
+            where = f"{group_where}.rules[{rule_index}] ({name})"
+            if "expr" not in rule:
+                raise ConfigError(f"{where}: has no `expr`")
+            original_expr = str(rule["expr"])
+            real_for = parse_duration(rule.get("for", "0s"), f"{where}.for")
+            _scale_keys(rule, RULE_DURATIONS, scale, where)
+            rule["expr"] = scale.compress_promql(original_expr, f"{where}.expr", evaluation_interval)
+            if "alert" in rule:
+                labels = {str(key): str(value) for key, value in (rule.get("labels") or {}).items()}
+                rules.append(AlertRule(name, original_expr.strip(), rule["expr"], real_for, labels, where))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _dump_yaml(document, target)
+    return rules
+
+
+def _scale_route(route: dict[str, Any], scale: TimeScale, where: str) -> None:
+    _scale_keys(route, ROUTE_DURATIONS, scale, where)
+    for index, child in enumerate(route.get("routes") or []):
+        _scale_route(child, scale, f"{where}.routes[{index}]")
+
+
+def _scale_keys(section: dict[str, Any], keys: tuple[str, ...], scale: TimeScale, where: str) -> None:
+    for key in keys:
+        if key in section and section[key] is not None:
+            section[key] = scale.compress_text(str(section[key]), f"{where}.{key}")
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(path.read_text())
+    except FileNotFoundError as error:
+        raise ConfigError(f"{path}: file not found") from error
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        place = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{place}: invalid YAML: {error.problem}") from error
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, found {type(document).__name__}")
+    return document
+
+
+def _dump_yaml(document: dict[str, Any], path: Path) -> None:
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))

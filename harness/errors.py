@@ -1,0 +1,52 @@
+"""The harness's exceptions.
+
+    HarnessError
+    ├── InvalidInput         the user's files or options are wrong (exit 2)
+    │   └── ConfigError      a stack, rule or Alertmanager file cannot be used as written
+    └── RunFailure           something broke while running (exit 2)
+        ├── EngineUnavailable    no Docker engine answers
+        ├── ImageBuildError      an image could not be pulled or built
+        ├── StackError           a container did not start or never became healthy
+        ├── LoadError            the load generator could not run
+        └── FaultError           a fault could not be switched on or off
+
+A failed *expectation* is not an exception: it is a verdict in the report (exit 1).
+"""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """Root of every error the harness raises on purpose."""
+
+
+class InvalidInput(HarnessError):
+    """The user's files or options are wrong; nothing was started."""
+
+
+class ConfigError(InvalidInput):
+    """A stack, rule or Alertmanager file cannot be used as written."""
+
+
+class RunFailure(HarnessError):
+    """Something failed at run time, outside the user's expectations."""
+
+
+class EngineUnavailable(RunFailure):
+    """No Docker engine answers."""
+
+
+class ImageBuildError(RunFailure):
+    """An image could neither be pulled nor built."""
+
+
+class StackError(RunFailure):
+    """A container did not start, or never became healthy."""
+
+
+class LoadError(RunFailure):
+    """The load generator could not run."""
+
+
+class FaultError(RunFailure):
+    """A fault could not be switched on or off."""

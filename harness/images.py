@@ -1,0 +1,187 @@
+"""Images for the stack: use the configured image if it is here or can be pulled, else build it.
+
+No registry is reachable on our build machines, so every service also has a local recipe
+(`compose/images/<name>/Dockerfile`) that installs Debian's package on a base image. When no
+Debian base can be pulled either, the base is made from a `debootstrap` root file system.
+Built images are tagged by a hash of their recipe and context, so an unchanged recipe is
+never built twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import docker.errors
+
+from harness import engine
+from harness.errors import ImageBuildError
+
+BASE_TAG = "harness/base:bookworm"
+BASE_CANDIDATES = ("debian:bookworm-slim",)
+DEBIAN_MIRROR = os.environ.get("HARNESS_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+
+Source = Literal["local", "pulled", "cached", "built"]
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ImageRecipe:
+    """How to get one service's image: the configured name, and a local recipe to fall back on."""
+
+    service: str
+    image: str
+    context: Path | None = None
+    dockerfile: Path | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedImage:
+    service: str
+    tag: str
+    source: Source
+    seconds: float = 0.0
+
+
+def ensure_base_image(progress: Progress = lambda _: None) -> str:
+    """Return a Debian bookworm image tag to build on, making it from debootstrap if need be."""
+    images = engine.client().images
+    for candidate in (BASE_TAG, *BASE_CANDIDATES):
+        if _present(candidate) or (candidate != BASE_TAG and _pulled(candidate)):
+            return candidate
+    progress("no Debian base image can be pulled: making one with debootstrap (about a minute)")
+    _import_debootstrap_rootfs(images)
+    return BASE_TAG
+
+
+def resolve(recipe: ImageRecipe, base: str, progress: Progress = lambda _: None) -> ResolvedImage:
+    """The image to run for one service: configured (local or pulled), or built from its recipe."""
+    if _present(recipe.image):
+        return ResolvedImage(recipe.service, recipe.image, "local")
+    if recipe.context is None:
+        if _pulled(recipe.image):
+            return ResolvedImage(recipe.service, recipe.image, "pulled")
+        raise ImageBuildError(
+            f"service {recipe.service!r}: image {recipe.image!r} is not here, cannot be pulled, "
+            "and the stack gives no `build:` recipe for it. Hint: add a build context under compose/images/."
+        )
+    tag = f"harness/{recipe.service}:{recipe_digest(recipe, base)}"
+    if _present(tag):
+        return ResolvedImage(recipe.service, tag, "cached")
+    if os.environ.get("HARNESS_TRY_PULL", "1") == "1" and _pulled(recipe.image):
+        return ResolvedImage(recipe.service, recipe.image, "pulled")
+    progress(f"building {tag}")
+    started = _now()
+    _build(recipe, base, tag)
+    return ResolvedImage(recipe.service, tag, "built", _now() - started)
+
+
+def recipe_digest(recipe: ImageRecipe, base: str) -> str:
+    """A short hash of everything that goes into a build: files, Dockerfile and base image id."""
+    assert recipe.context is not None
+    digest = hashlib.sha256()
+    digest.update(engine.client().images.get(base).id.encode())
+    for path in sorted(_context_files(recipe.context)):
+        digest.update(str(path.relative_to(recipe.context)).encode())
+        digest.update(path.read_bytes())
+    if recipe.dockerfile is not None:
+        digest.update(recipe.dockerfile.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _context_files(context: Path) -> list[Path]:
+    return [
+        path
+        for path in context.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and not path.name.endswith(".pyc")
+    ]
+
+
+def _build(recipe: ImageRecipe, base: str, tag: str) -> None:
+    assert recipe.context is not None
+    dockerfile = str(recipe.dockerfile) if recipe.dockerfile else "Dockerfile"
+    log: list[str] = []
+    try:
+        for chunk in engine.client().api.build(
+            path=str(recipe.context),
+            dockerfile=dockerfile,
+            tag=tag,
+            buildargs={"BASE_IMAGE": base},
+            labels={engine.MANAGED_LABEL: "true"},
+            rm=True,
+            forcerm=True,
+            decode=True,
+        ):
+            if "stream" in chunk:
+                log.extend(chunk["stream"].splitlines())
+            if "error" in chunk:
+                raise ImageBuildError(
+                    f"service {recipe.service!r}: building {tag} from {recipe.context} failed: "
+                    f"{chunk['error'].strip()}\n  last build output:\n    " + "\n    ".join(log[-15:])
+                )
+    except docker.errors.APIError as error:
+        raise ImageBuildError(f"service {recipe.service!r}: the engine refused the build: {error}") from error
+
+
+def _import_debootstrap_rootfs(images: object) -> None:
+    if shutil.which("debootstrap") is None:
+        raise ImageBuildError(
+            "no Debian base image can be pulled and debootstrap is not installed. "
+            "Hint: apt-get install debootstrap (scripts/setup does this on Debian as root)."
+        )
+    with tempfile.TemporaryDirectory(prefix="harness-rootfs-") as workdir:
+        rootfs = Path(workdir) / "rootfs"
+        _run(["debootstrap", "--variant=minbase", "bookworm", str(rootfs), DEBIAN_MIRROR], "debootstrap")
+        # Package installs in recipes must not try to start services inside the build.
+        policy = rootfs / "usr/sbin/policy-rc.d"
+        policy.write_text("#!/bin/sh\nexit 101\n")
+        policy.chmod(0o755)
+        shutil.rmtree(rootfs / "var/lib/apt/lists", ignore_errors=True)
+        (rootfs / "var/lib/apt/lists/partial").mkdir(parents=True)
+        shutil.rmtree(rootfs / "var/cache/apt/archives", ignore_errors=True)
+        (rootfs / "var/cache/apt/archives/partial").mkdir(parents=True)
+        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+        _run(
+            ["docker", "import", "--change", f"LABEL {engine.MANAGED_LABEL}=true", "-", BASE_TAG],
+            "docker import",
+            stdin=tar.stdout,
+        )
+        tar.wait()
+
+
+def _run(command: list[str], what: str, stdin: object = None) -> None:
+    result = subprocess.run(command, stdin=stdin, capture_output=True, text=True)  # type: ignore[call-overload]
+    if result.returncode != 0:
+        tail = "\n    ".join((result.stderr or result.stdout).splitlines()[-15:])
+        raise ImageBuildError(f"{what} failed (exit {result.returncode}):\n    {tail}")
+
+
+def _present(tag: str) -> bool:
+    try:
+        engine.client().images.get(tag)
+    except docker.errors.ImageNotFound:
+        return False
+    except docker.errors.APIError:
+        return False
+    return True
+
+
+def _pulled(tag: str) -> bool:
+    try:
+        engine.client().images.pull(tag)
+    except docker.errors.APIError:
+        return False
+    return True
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()

@@ -1,0 +1,123 @@
+"""Redirect every Alertmanager receiver to our sink, leaving routing, grouping and templates alone.
+
+Each delivery carries the receiver's name to the sink (in the URL path, the SMTP greeting or the
+basic-auth user), so a test can tell *which* receiver got it, not just that something arrived.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import quote
+
+from harness.errors import ConfigError
+
+SINK_HOST = "sink"
+SINK_HTTP_PORT = 8080
+SINK_SMTP_PORT = 2525
+#: Alertmanager 0.25 posts PagerDuty Events v1 (service_key) to this host whatever `url` says
+#: (alertmanager#2347); the sink answers for it under this network alias.
+PAGERDUTY_V1_HOST = "events.pagerduty.com"
+
+Kind = Literal["slack", "pagerduty", "pagerduty_v1", "webhook", "email"]
+
+#: What Alertmanager does when a config does not say `send_resolved`.
+SEND_RESOLVED_DEFAULT: dict[Kind, bool] = {
+    "slack": False,
+    "pagerduty": True,
+    "pagerduty_v1": True,
+    "webhook": True,
+    "email": False,
+}
+
+REDIRECTABLE = {"slack_configs", "pagerduty_configs", "webhook_configs", "email_configs"}
+
+
+@dataclass(frozen=True)
+class RedirectedEndpoint:
+    """One notifier of one receiver, as the run sees it."""
+
+    receiver: str
+    kind: Kind
+    send_resolved: bool
+    send_resolved_is_default: bool
+    original: str
+
+
+def redirect(config: dict[str, Any], where: str) -> tuple[dict[str, Any], list[RedirectedEndpoint]]:
+    """Return a copy of an Alertmanager config whose receivers all deliver to the sink."""
+    config = copy.deepcopy(config)
+    global_section = config.setdefault("global", {}) or {}
+    config["global"] = global_section
+    global_smarthost = global_section.get("smtp_smarthost")
+    if global_smarthost:
+        global_section["smtp_smarthost"] = f"{SINK_HOST}:{SINK_SMTP_PORT}"
+    endpoints: list[RedirectedEndpoint] = []
+    for index, receiver in enumerate(config.get("receivers") or []):
+        name = receiver.get("name")
+        if not name:
+            raise ConfigError(f"{where}: receivers[{index}] has no name")
+        unsupported = sorted(key for key in receiver if key.endswith("_configs") and key not in REDIRECTABLE)
+        if unsupported:
+            raise ConfigError(
+                f"{where}: receiver {name!r} uses {', '.join(unsupported)}, which the harness cannot redirect "
+                f"to its sink; a run would notify the real service. Supported: {', '.join(sorted(REDIRECTABLE))}."
+            )
+        for notifier in receiver.get("slack_configs") or []:
+            endpoints.append(_slack(name, notifier, global_section))
+        for notifier in receiver.get("pagerduty_configs") or []:
+            endpoints.append(_pagerduty(name, notifier))
+        for notifier in receiver.get("webhook_configs") or []:
+            endpoints.append(_webhook(name, notifier))
+        for notifier in receiver.get("email_configs") or []:
+            endpoints.append(_email(name, notifier, global_smarthost))
+    return config, endpoints
+
+
+def _sink_url(path: str, receiver: str) -> str:
+    return f"http://{SINK_HOST}:{SINK_HTTP_PORT}/{path}/{quote(receiver, safe='')}"
+
+
+def _endpoint(receiver: str, kind: Kind, notifier: dict[str, Any], original: str) -> RedirectedEndpoint:
+    explicit = notifier.get("send_resolved")
+    return RedirectedEndpoint(
+        receiver=receiver,
+        kind=kind,
+        send_resolved=SEND_RESOLVED_DEFAULT[kind] if explicit is None else bool(explicit),
+        send_resolved_is_default=explicit is None,
+        original=original,
+    )
+
+
+def _slack(receiver: str, notifier: dict[str, Any], global_section: dict[str, Any]) -> RedirectedEndpoint:
+    original = notifier.pop("api_url", None) or global_section.get("slack_api_url") or "(slack_api_url_file)"
+    notifier.pop("api_url_file", None)
+    notifier["api_url"] = _sink_url("slack", receiver)
+    return _endpoint(receiver, "slack", notifier, str(original))
+
+
+def _pagerduty(receiver: str, notifier: dict[str, Any]) -> RedirectedEndpoint:
+    if notifier.get("service_key") or notifier.get("service_key_file"):
+        http_config = notifier.setdefault("http_config", {})
+        http_config["tls_config"] = {"insecure_skip_verify": True}
+        http_config["basic_auth"] = {"username": receiver}
+        return _endpoint(receiver, "pagerduty_v1", notifier, f"https://{PAGERDUTY_V1_HOST} (Events v1)")
+    original = notifier.get("url", "https://events.pagerduty.com/v2/enqueue")
+    notifier["url"] = _sink_url("pagerduty", receiver)
+    return _endpoint(receiver, "pagerduty", notifier, str(original))
+
+
+def _webhook(receiver: str, notifier: dict[str, Any]) -> RedirectedEndpoint:
+    original = notifier.pop("url", None) or "(url_file)"
+    notifier.pop("url_file", None)
+    notifier["url"] = _sink_url("webhook", receiver)
+    return _endpoint(receiver, "webhook", notifier, str(original))
+
+
+def _email(receiver: str, notifier: dict[str, Any], global_smarthost: str | None) -> RedirectedEndpoint:
+    original = notifier.get("smarthost") or global_smarthost or "(no smarthost)"
+    notifier["smarthost"] = f"{SINK_HOST}:{SINK_SMTP_PORT}"
+    notifier["hello"] = receiver
+    notifier["tls_config"] = {"insecure_skip_verify": True}
+    return _endpoint(receiver, "email", notifier, f"smtp://{original} -> {notifier.get('to', '?')}")
