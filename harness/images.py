@@ -21,7 +21,7 @@ from typing import Literal
 
 import docker.errors
 
-from harness import engine
+from harness import engine, polling
 from harness.errors import ImageBuildError
 
 BASE_TAG = "harness/base:bookworm"
@@ -78,9 +78,9 @@ def resolve(recipe: ImageRecipe, base: str, progress: Progress = lambda _: None)
     if os.environ.get("HARNESS_TRY_PULL", "1") == "1" and _pulled(recipe.image):
         return ResolvedImage(recipe.service, recipe.image, "pulled")
     progress(f"building {tag}")
-    started = _now()
+    started = polling.monotonic()
     _build(recipe, base, tag)
-    return ResolvedImage(recipe.service, tag, "built", _now() - started)
+    return ResolvedImage(recipe.service, tag, "built", polling.monotonic() - started)
 
 
 def recipe_digest(recipe: ImageRecipe, base: str) -> str:
@@ -180,8 +180,3 @@ def _pulled(tag: str) -> bool:
         return False
     return True
 
-
-def _now() -> float:
-    import time
-
-    return time.monotonic()

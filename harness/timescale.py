@@ -92,6 +92,8 @@ class TimeScale:
 
 
 def parse_duration(text: str, where: str) -> timedelta:
+    if str(text).strip().rstrip("smhdwy").strip("0") == "" and str(text).strip()[:1] == "0":
+        return timedelta(0)
     try:
         return promql_parser.parse_duration(str(text))
     except ValueError as error:

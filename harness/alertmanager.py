@@ -1,0 +1,38 @@
+"""A small client for the Alertmanager v2 API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+
+from harness.errors import StackError
+
+
+class AlertmanagerClient:
+    def __init__(self, base_url: str, timeout: float = 5.0) -> None:
+        self.base_url = base_url
+        self._http = httpx.Client(base_url=base_url, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def alerts(self) -> list[dict[str, Any]]:
+        return list(self._request("GET", "/api/v2/alerts").json())
+
+    def post_alert(self, labels: dict[str, str], annotations: dict[str, str] | None = None,
+                   ends_in: timedelta | None = None) -> None:
+        """Send an alert as Prometheus would (a test alert, straight into routing)."""
+        alert: dict[str, Any] = {"labels": labels, "annotations": annotations or {}}
+        if ends_in is not None:
+            alert["endsAt"] = (datetime.now(timezone.utc) + ends_in).isoformat()
+        self._request("POST", "/api/v2/alerts", json=[alert])
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise StackError(f"Alertmanager at {self.base_url}{path}: {error}") from error
+        return response

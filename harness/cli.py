@@ -1,0 +1,147 @@
+"""`harness`: the command line. Exit 0 all verified, 1 something not verified, 2 bad input or broken set-up."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from harness import engine, gate
+from harness.errors import HarnessError, InvalidInput
+from harness.scenario import load_scenario, load_suite
+from harness.stack import prepare_images
+from harness.stackfile import load_stack
+from harness.timescale import TimeScale
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console(stderr=True)
+
+StackOption = Annotated[Path, typer.Option("--stack", envvar="HARNESS_STACK", help="Compose file of the stack")]
+ScaleOption = Annotated[float, typer.Option("--scale", envvar="HARNESS_SCALE", help="time compression factor; 1 = real time")]
+ReportsOption = Annotated[Path, typer.Option("--reports", envvar="HARNESS_REPORTS", help="folder for run reports")]
+TracebackOption = Annotated[bool, typer.Option("--traceback", envvar="HARNESS_TRACEBACK", help="show tracebacks")]
+DEFAULT_STACK = Path("compose/docker-compose.yml")
+DEFAULT_SUITE = Path("scenarios/suites/default.yml")
+
+
+@app.command("gate")
+def gate_command(
+    suite: Annotated[Path, typer.Option("--suite", envvar="HARNESS_SUITE", help="suite file")] = DEFAULT_SUITE,
+    only: Annotated[list[str], typer.Option("--only", help="run only scenarios with this name or tag")] = [],
+    stack: StackOption = DEFAULT_STACK,
+    scale: ScaleOption = 20.0,
+    reports: ReportsOption = Path("reports"),
+    traceback: TracebackOption = False,
+) -> None:
+    """Run a suite (the default gate when none is named) on the stack and write a report."""
+    _guarded(lambda: _run(_suite(suite, only), suite.stem, stack, scale, reports), traceback)
+
+
+@app.command("run")
+def run_command(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario files")],
+    stack: StackOption = DEFAULT_STACK,
+    scale: ScaleOption = 20.0,
+    reports: ReportsOption = Path("reports"),
+    traceback: TracebackOption = False,
+) -> None:
+    """Run scenario files on the stack and write a report."""
+    _guarded(lambda: _run([load_scenario(path) for path in scenarios], "scenarios", stack, scale, reports), traceback)
+
+
+@app.command("images")
+def images_command(stack: StackOption = DEFAULT_STACK, traceback: TracebackOption = False) -> None:
+    """Pull or build every image the stack needs (cached by content: a second run builds nothing)."""
+
+    def work() -> int:
+        resolved, omitted = prepare_images(load_stack(stack), _progress)
+        for image in resolved.values():
+            took = f" in {image.seconds:.1f} s" if image.source == "built" else ""
+            console.print(f"  {image.service:<18} {image.source:<7} {image.tag}{took}")
+        for service in omitted:
+            console.print(f"  {service.name:<18} [yellow]left out[/]: {service.reason.splitlines()[0]}")
+        built = sum(image.source == "built" for image in resolved.values())
+        console.print(f"{built} built, {len(resolved) - built} already here" + (" (nothing to build)" if not built else ""))
+        return 0
+
+    _guarded(work, traceback)
+
+
+@app.command("sweep")
+def sweep_command(traceback: TracebackOption = False) -> None:
+    """Remove containers and networks left behind by harness runs that were killed."""
+
+    def work() -> int:
+        console.print(f"removed {engine.sweep_orphans()} leftovers")
+        return 0
+
+    _guarded(work, traceback)
+
+
+def _suite(path: Path, only: list[str]) -> list:  # type: ignore[type-arg]
+    scenarios = load_suite(path)
+    if only:
+        scenarios = [s for s in scenarios if s.name in only or set(s.tags) & set(only)]
+        if not scenarios:
+            raise InvalidInput(f"{path}: no scenario is named or tagged {', '.join(only)}")
+    return scenarios
+
+
+def _run(scenarios: list, name: str, stack: Path, scale: float, reports: Path) -> int:  # type: ignore[type-arg]
+    run_id = gate.new_run_id()
+    console.print(f"run [bold]{run_id}[/]: {len(scenarios)} scenario(s) at time scale ×{scale:g}")
+    try:
+        with console.status("starting") as status:
+            run, path = gate.run_gate(
+                scenarios, name, stack, TimeScale(scale), reports,
+                lambda message: (status.update(message), _progress(message)), run_id,
+            )
+    except HarnessError:
+        console.print(f"report: {reports / run_id / 'report.md'}")
+        raise
+    for result in run.results:
+        mark = "[green]pass[/]" if result.passed else "[red]FAIL[/]"
+        console.print(f"{mark} {result.scenario.name}")
+        for verdict in result.verdicts:
+            sign = "[green]✓[/]" if verdict.passed else "[red]✗[/]"
+            console.print(f"    {sign} {verdict.expectation}: {verdict.detail}")
+        if result.error:
+            console.print(f"    [red]{result.error}[/]")
+    console.print(f"report: {path}")
+    console.print("[bold green]VERIFIED[/]" if run.passed else "[bold red]NOT VERIFIED[/]")
+    return 0 if run.passed else 1
+
+
+def _progress(message: str) -> None:
+    console.log(message)
+
+
+def _guarded(work: object, traceback: bool) -> NoReturn:
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        code = work()  # type: ignore[operator]
+    except HarnessError as error:
+        if traceback:
+            console.print_exception()
+        console.print(f"[red]{type(error).__name__}[/]: {error}", highlight=False)
+        code = 2
+    except KeyboardInterrupt:
+        console.print("[red]Interrupted[/]: everything the run started has been removed")
+        code = 130
+    raise typer.Exit(code)
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""Expectations with deadlines -> verdicts, read from a run's timeline.
+
+Each verdict carries the deadline, the measured time and the theoretical earliest time (the bound:
+scrape + evaluation + `for:` + group_wait, all as scaled for the run), so a report can say not
+only "it arrived in 14 s" but "1.2 s after the earliest moment it could have".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pandas as pd
+
+from harness.configs import AlertmanagerSettings, PrometheusSettings
+from harness.errors import InvalidInput
+from harness.scenario import AlertDelivered, AlertFires, AlertResolves, Expectation, MetricPresent, NoAlerts, Scenario
+from harness.timescale import TimeScale
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Wall-clock anchors of one scenario run (unix seconds)."""
+
+    baseline_start: float
+    fault_start: float
+    fault_end: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    expectation: str
+    kind: str
+    passed: bool
+    detail: str
+    deadline_s: float | None = None
+    measured_s: float | None = None
+    bound_s: float | None = None
+
+    def slack_s(self) -> float | None:
+        """How much later than the theoretical earliest moment the measured event came."""
+        if self.measured_s is None or self.bound_s is None:
+            return None
+        return self.measured_s - self.bound_s
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Theoretical earliest times (scaled seconds) for one alert rule on one stack."""
+
+    fires: float
+    delivered: float
+    resolves: float
+
+
+def bounds(alert: str, prometheus: PrometheusSettings, alertmanager: AlertmanagerSettings, scale: TimeScale) -> Bounds:
+    rule = prometheus.rule(alert)
+    scrape = _scaled(prometheus.scrape_interval, scale)
+    evaluation = _scaled(prometheus.evaluation_interval, scale)
+    fires = scrape + evaluation + _scaled(rule.for_, scale)
+    return Bounds(fires=fires, delivered=fires + _scaled(alertmanager.group_wait, scale), resolves=scrape + evaluation)
+
+
+def check_deadlines(scenario: Scenario, prometheus: PrometheusSettings, alertmanager: AlertmanagerSettings) -> None:
+    """Refuse deadlines shorter than the theoretical bound, explaining the arithmetic (real time)."""
+    one = TimeScale(1)
+    for index, expectation in enumerate(scenario.expectations):
+        if not isinstance(expectation, (AlertFires, AlertDelivered, AlertResolves)):
+            continue
+        rule = prometheus.rule(expectation.alert)
+        bound = bounds(expectation.alert, prometheus, alertmanager, one)
+        earliest = {AlertFires: bound.fires, AlertDelivered: bound.delivered, AlertResolves: bound.resolves}[
+            type(expectation)
+        ]
+        if expectation.within.total_seconds() < earliest:
+            parts = (
+                f"scrape {prometheus.scrape_interval.total_seconds():g} s + evaluation "
+                f"{prometheus.evaluation_interval.total_seconds():g} s"
+            )
+            if not isinstance(expectation, AlertResolves):
+                parts += f" + for {rule.for_.total_seconds():g} s"
+            if isinstance(expectation, AlertDelivered):
+                parts += f" + group_wait {alertmanager.group_wait.total_seconds():g} s"
+            raise InvalidInput(
+                f"{scenario.path}: expectations.{index} ({expectation.type} {expectation.alert}): "
+                f"within {expectation.within.total_seconds():g} s is shorter than the earliest possible "
+                f"{earliest:g} s ({parts}). Hint: give it at least {earliest:g} s, better twice that."
+            )
+
+
+def evaluate(
+    scenario: Scenario,
+    timeline: pd.DataFrame,
+    moments: Moments,
+    prometheus: PrometheusSettings,
+    alertmanager: AlertmanagerSettings,
+    scale: TimeScale,
+) -> list[Verdict]:
+    judge = _Judge(timeline, moments, prometheus, alertmanager, scale)
+    return [judge.verdict(expectation) for expectation in scenario.expectations]
+
+
+class _Judge:
+    def __init__(self, timeline: pd.DataFrame, moments: Moments, prometheus: PrometheusSettings,
+                 alertmanager: AlertmanagerSettings, scale: TimeScale) -> None:
+        self.timeline = timeline
+        self.moments = moments
+        self.prometheus = prometheus
+        self.alertmanager = alertmanager
+        self.scale = scale
+
+    def verdict(self, expectation: Expectation) -> Verdict:
+        if isinstance(expectation, MetricPresent):
+            return self._metric_present(expectation)
+        if isinstance(expectation, AlertFires):
+            return self._alert_fires(expectation)
+        if isinstance(expectation, AlertDelivered):
+            return self._alert_delivered(expectation)
+        if isinstance(expectation, AlertResolves):
+            return self._alert_resolves(expectation)
+        return self._no_alerts(expectation)
+
+    def _deadline(self, within: timedelta) -> float:
+        return self.scale.compress_seconds(within.total_seconds())
+
+    def _events(self, source: str, name: str | None = None, since: float | None = None) -> pd.DataFrame:
+        frame = self.timeline[self.timeline["source"] == source]
+        if name is not None:
+            frame = frame[frame["name"] == name]
+        if since is not None:
+            frame = frame[frame["t"] >= since]
+        return frame
+
+    def _metric_present(self, expectation: MetricPresent) -> Verdict:
+        deadline = self._deadline(expectation.within)
+        seen = self._events("metric", expectation.query)
+        title = f"metric `{expectation.query}` is scraped"
+        if seen.empty:
+            return Verdict(title, expectation.type, False, "the query never returned a series", deadline)
+        measured = float(seen["t"].iloc[0]) - self.moments.baseline_start
+        passed = measured <= deadline
+        detail = f"present after {measured:.1f} s" + ("" if passed else f", later than the {deadline:.1f} s deadline")
+        return Verdict(title, expectation.type, passed, detail, deadline, measured)
+
+    def _alert_fires(self, expectation: AlertFires) -> Verdict:
+        deadline = self._deadline(expectation.within)
+        bound = bounds(expectation.alert, self.prometheus, self.alertmanager, self.scale).fires
+        title = f"{expectation.alert} goes pending, then firing"
+        alerts = self._events("alert", expectation.alert)
+        early = alerts[(alerts["t"] < self.moments.fault_start) & alerts["state"].isin(["pending", "firing"])]
+        if not early.empty:
+            return Verdict(title, expectation.type, False, "it was already active before the fault started", deadline, None, bound)
+        after = alerts[alerts["t"] >= self.moments.fault_start]
+        pending = after[after["state"] == "pending"]
+        firing = after[after["state"] == "firing"]
+        if firing.empty:
+            last = after["state"].iloc[-1] if not after.empty else "never active"
+            return Verdict(title, expectation.type, False, f"never fired (last state: {last})", deadline, None, bound)
+        measured = float(firing["t"].iloc[0]) - self.moments.fault_start
+        rule_for = self.prometheus.rule(expectation.alert).for_
+        notes = []
+        if rule_for > timedelta(0) and (pending.empty or float(pending["t"].iloc[0]) > float(firing["t"].iloc[0])):
+            notes.append("pending was not observed before firing")
+        if not pending.empty:
+            notes.insert(0, f"pending after {float(pending['t'].iloc[0]) - self.moments.fault_start:.1f} s")
+        notes.append(f"firing after {measured:.1f} s")
+        passed = measured <= deadline and "pending was not observed before firing" not in notes
+        return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, bound)
+
+    def _alert_delivered(self, expectation: AlertDelivered) -> Verdict:
+        deadline = self._deadline(expectation.within)
+        bound = bounds(expectation.alert, self.prometheus, self.alertmanager, self.scale).delivered
+        title = f"{expectation.alert} reaches exactly {', '.join(expectation.receivers)}"
+        unknown = sorted(set(expectation.receivers) - set(self.alertmanager.receiver_names()))
+        if unknown:
+            known = ", ".join(self.alertmanager.receiver_names())
+            return Verdict(title, expectation.type, False, f"no receiver named {', '.join(unknown)} (known: {known})", deadline)
+        deliveries = self._events("delivery", expectation.alert, since=self.moments.fault_start)
+        firing = deliveries[(deliveries["state"] == "firing") & (deliveries["detail"] == "accepted")]
+        notes, times = [], []
+        for receiver in expectation.receivers:
+            mine = firing[firing["receiver"] == receiver]
+            if mine.empty:
+                notes.append(f"{receiver}: nothing arrived")
+                continue
+            took = float(mine["t"].iloc[0]) - self.moments.fault_start
+            times.append(took)
+            notes.append(f"{receiver}: {took:.1f} s")
+        others = sorted(set(deliveries["receiver"]) - set(expectation.receivers))
+        if others:
+            notes.append(f"also delivered to {', '.join(others)}, which should not have been")
+        measured = max(times) if len(times) == len(expectation.receivers) else None
+        passed = measured is not None and measured <= deadline and not others
+        return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, bound)
+
+    def _alert_resolves(self, expectation: AlertResolves) -> Verdict:
+        deadline = self._deadline(expectation.within)
+        bound = bounds(expectation.alert, self.prometheus, self.alertmanager, self.scale).resolves
+        title = f"{expectation.alert} resolves, with resolved notifications where asked for"
+        alerts = self._events("alert", expectation.alert)
+        after = alerts[alerts["t"] >= self.moments.fault_end]
+        if alerts.empty:
+            return Verdict(title, expectation.type, False, "it never fired, so it cannot resolve", deadline, None, bound)
+        if alerts["state"].iloc[-1] != "inactive":
+            return Verdict(title, expectation.type, False, f"still {alerts['state'].iloc[-1]} at the end of the run", deadline, None, bound)
+        resolved_at = float(after[after["state"] == "inactive"]["t"].iloc[0]) if not after.empty else self.moments.fault_end
+        notes = [f"inactive after {resolved_at - self.moments.fault_end:.1f} s"]
+        times = [resolved_at - self.moments.fault_end]
+        deliveries = self._events("delivery", expectation.alert, since=self.moments.fault_start)
+        notified = set(deliveries[deliveries["state"] == "firing"]["receiver"])
+        resolved = deliveries[(deliveries["state"] == "resolved") & (deliveries["t"] >= self.moments.fault_end)]
+        passed = True
+        for receiver in sorted(notified):
+            wants = self._wants_resolved(receiver)
+            mine = resolved[resolved["receiver"] == receiver]
+            if wants and mine.empty:
+                notes.append(f"{receiver}: no resolved notification")
+                passed = False
+            elif wants:
+                took = float(mine["t"].iloc[0]) - self.moments.fault_end
+                times.append(took)
+                notes.append(f"{receiver}: resolved notification after {took:.1f} s")
+            elif not mine.empty:
+                notes.append(f"{receiver}: sent a resolved notification although send_resolved is false")
+                passed = False
+            else:
+                notes.append(f"{receiver}: none expected (send_resolved: false)")
+        measured = max(times)
+        passed = passed and measured <= deadline
+        return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, bound)
+
+    def _wants_resolved(self, receiver: str) -> bool:
+        return any(e.send_resolved for e in self.alertmanager.endpoints if e.receiver == receiver)
+
+    def _no_alerts(self, expectation: NoAlerts) -> Verdict:
+        alerts = self._events("alert")
+        active = alerts[alerts["state"].isin(["pending", "firing"])]
+        deliveries = self._events("delivery")
+        notes = []
+        if not active.empty:
+            notes.append("active: " + ", ".join(sorted(set(active["name"]))))
+        if not deliveries.empty:
+            notes.append("delivered: " + ", ".join(sorted(set(deliveries["name"] + " -> " + deliveries["receiver"]))))
+        window = self.moments.end - self.moments.baseline_start
+        detail = "; ".join(notes) or f"nothing pending, firing or delivered in {window:.1f} s"
+        return Verdict("no alert fires and nothing is delivered", expectation.type, not notes, detail)
+
+
+def _scaled(duration: timedelta, scale: TimeScale) -> float:
+    return scale.compress(duration).total_seconds()

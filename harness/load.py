@@ -1,0 +1,100 @@
+"""Load: Locust, headless, in its own process, against the app's 127.0.0.1 published port.
+
+Locust brings gevent and monkey-patches the process it runs in; keeping it in a child process
+keeps that away from the harness. The load is bounded in users, rate, seconds and requests.
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from harness import polling
+from harness.errors import InvalidInput, LoadError
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+
+
+@dataclass(frozen=True)
+class LoadProfile:
+    users: int = 4
+    rate_per_user: float = 5.0
+    max_seconds: float = 120.0
+    max_requests: int = 5_000
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.users <= 200 and 0 < self.rate_per_user <= 100):
+            raise InvalidInput(f"load: users must be 1..200 and rate_per_user 0..100, got {self}")
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.users * self.rate_per_user
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    requests: int
+    failures: int
+    median_ms: float
+    p95_ms: float
+    requests_per_second: float
+
+
+class LoadRun:
+    """One Locust process; `stop()` ends it (it also ends by itself at its bounds)."""
+
+    def __init__(self, target_url: str, profile: LoadProfile, output_dir: Path) -> None:
+        host = urlparse(target_url).hostname
+        if host not in {"127.0.0.1", "localhost", "::1"}:
+            raise InvalidInput(f"load target {target_url} is not a loopback address; load goes to 127.0.0.1 only")
+        self.profile = profile
+        output_dir.mkdir(parents=True, exist_ok=True)
+        self._csv_prefix = output_dir / "locust"
+        self._log = (output_dir / "locust.log").open("w")
+        command = [
+            sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
+            "--host", target_url, "-u", str(profile.users), "-r", str(profile.users),
+            "-t", f"{max(1, round(profile.max_seconds))}s", "--stop-timeout", "1",
+            "--rate-per-user", str(profile.rate_per_user), "--max-requests", str(profile.max_requests),
+            "--csv", str(self._csv_prefix), "--exit-code-on-error", "0", "--loglevel", "WARNING",
+        ]
+        try:
+            self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+        except OSError as error:
+            raise LoadError(f"could not start Locust: {error}") from error
+
+    def stop(self) -> LoadSummary:
+        if self._process.poll() is None:
+            self._process.terminate()
+        try:
+            self._process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+        return self._summary()
+
+    def running(self) -> bool:
+        return self._process.poll() is None
+
+    def _summary(self) -> LoadSummary:
+        stats = Path(f"{self._csv_prefix}_stats.csv")
+        try:
+            polling.wait_for(lambda: stats.exists() or None, timeout=5, describe="Locust stats file")
+        except polling.Timeout as error:
+            raise LoadError(f"Locust wrote no statistics; see {self._log.name}") from error
+        with stats.open() as handle:
+            for row in csv.DictReader(handle):
+                if row["Name"] == "Aggregated":
+                    return LoadSummary(
+                        requests=int(row["Request Count"]),
+                        failures=int(row["Failure Count"]),
+                        median_ms=float(row["Median Response Time"] or 0),
+                        p95_ms=float(row["95%"] or 0),
+                        requests_per_second=float(row["Requests/s"] or 0),
+                    )
+        raise LoadError(f"Locust statistics in {stats} have no Aggregated row")

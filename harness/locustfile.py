@@ -1,0 +1,51 @@
+"""The load Locust runs against the sample app: reads and writes at a fixed rate per user.
+
+Runs in Locust's own process (gevent), never imported by the harness. Bounded twice: Locust's
+--run-time, and --max-requests, after which the run stops itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from locust import HttpUser, constant_throughput, events, task
+
+
+@events.init_command_line_parser.add_listener
+def _arguments(parser: Any) -> None:
+    parser.add_argument("--rate-per-user", type=float, default=2.0, help="requests per second per user")
+    parser.add_argument("--max-requests", type=int, default=10_000, help="stop after this many requests")
+
+
+_sent = 0
+
+
+@events.request.add_listener
+def _count(**_: Any) -> None:
+    global _sent
+    _sent += 1
+    environment = _environment
+    if environment is not None and environment.runner is not None and _sent >= environment.parsed_options.max_requests:
+        environment.runner.quit()
+
+
+_environment: Any = None
+
+
+@events.init.add_listener
+def _remember(environment: Any, **_: Any) -> None:
+    global _environment
+    _environment = environment
+    AppUser.wait_time = constant_throughput(environment.parsed_options.rate_per_user)
+
+
+class AppUser(HttpUser):
+    wait_time = constant_throughput(2.0)
+
+    @task(3)
+    def read_items(self) -> None:
+        self.client.get("/api/items", name="/api/items")
+
+    @task(1)
+    def place_order(self) -> None:
+        self.client.post("/api/orders", json={"item_id": 1, "quantity": 1}, name="/api/orders")

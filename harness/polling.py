@@ -1,0 +1,68 @@
+"""The one place that waits. Everything that polls with a deadline goes through here."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Timeout(Exception):
+    """A wait ran out of time; `last` says what was seen last."""
+
+    def __init__(self, message: str, last: object = None) -> None:
+        super().__init__(message)
+        self.last = last
+
+
+def wait_for(
+    probe: Callable[[], T | None],
+    *,
+    timeout: float,
+    interval: float = 0.2,
+    describe: str,
+    on_error: tuple[type[BaseException], ...] = (),
+) -> T:
+    """Call `probe` until it returns something other than None (or False), or raise Timeout.
+
+    Exceptions listed in `on_error` count as "not yet" and the last one is reported on timeout.
+    """
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while True:
+        try:
+            result = probe()
+        except on_error as error:  # type: ignore[misc]
+            result, last = None, error
+        else:
+            if result is not None and result is not False:
+                return result
+            last = result
+        if time.monotonic() >= deadline:
+            raise Timeout(f"{describe}: not reached within {timeout:.1f} s (last seen: {last!r})", last)
+        time.sleep(interval)
+
+
+def sleep(seconds: float) -> None:
+    """Pause a scenario step (a baseline, a fault window); the only plain sleep in the harness."""
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+def now() -> float:
+    """Wall-clock seconds, comparable with the sink's and Prometheus's timestamps."""
+    return time.time()
+
+
+def monotonic() -> float:
+    return time.monotonic()
+
+
+def repeat_until_stopped(action: Callable[[], None], interval: float, stopped: threading.Event) -> None:
+    """Call `action` every `interval` seconds until `stopped` is set (for background observers)."""
+    while not stopped.is_set():
+        action()
+        stopped.wait(interval)

@@ -1,0 +1,72 @@
+"""A small client for the Prometheus HTTP API: queries, alert states, targets, Alertmanagers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from harness.errors import StackError
+
+
+@dataclass(frozen=True)
+class ActiveAlert:
+    name: str
+    state: str  # "pending" or "firing"
+    labels: dict[str, str]
+    active_at: str
+
+
+class PrometheusClient:
+    def __init__(self, base_url: str, timeout: float = 5.0) -> None:
+        self.base_url = base_url
+        self._http = httpx.Client(base_url=base_url, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _get(self, path: str, **params: Any) -> Any:
+        try:
+            response = self._http.get(path, params=params)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise StackError(f"Prometheus at {self.base_url}{path}: {error}") from error
+        body = response.json()
+        if body.get("status") != "success":
+            raise StackError(f"Prometheus at {self.base_url}{path}: {body.get('error', body)}")
+        return body["data"]
+
+    def query(self, expression: str) -> list[dict[str, Any]]:
+        """Instant query; returns the vector's samples (metric labels and value)."""
+        data = self._get("/api/v1/query", query=expression)
+        result = data["result"]
+        return result if isinstance(result, list) else [{"metric": {}, "value": result}]
+
+    def alerts(self) -> list[ActiveAlert]:
+        return [
+            ActiveAlert(
+                name=alert["labels"].get("alertname", "?"),
+                state=alert["state"],
+                labels=alert["labels"],
+                active_at=alert.get("activeAt", ""),
+            )
+            for alert in self._get("/api/v1/alerts")["alerts"]
+        ]
+
+    def targets(self) -> list[dict[str, Any]]:
+        return list(self._get("/api/v1/targets", state="active")["activeTargets"])
+
+    def unhealthy_targets(self) -> list[str]:
+        """Targets not yet up, as `job/instance (health)`; empty when all are scraped."""
+        targets = self.targets()
+        if not targets:
+            return ["(no targets discovered yet)"]
+        return [
+            f"{target['labels'].get('job')}/{target['labels'].get('instance')} ({target['health']})"
+            for target in targets
+            if target["health"] != "up"
+        ]
+
+    def alertmanagers(self) -> list[str]:
+        return [entry["url"] for entry in self._get("/api/v1/alertmanagers")["activeAlertmanagers"]]

@@ -1,0 +1,118 @@
+"""Evidence reports: Markdown for people, JSON for machines, a timeline CSV per scenario."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from harness.runner import ScenarioResult
+from harness.stack import BootFigures, OmittedService
+from harness.configs import AlertmanagerSettings, PrometheusSettings
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    suite: str
+    stack: str
+    started: str
+    scale: float
+    directory: Path
+    results: list[ScenarioResult] = field(default_factory=list)
+    boot: BootFigures | None = None
+    omitted: list[OmittedService] = field(default_factory=list)
+    prometheus: PrometheusSettings | None = None
+    alertmanager: AlertmanagerSettings | None = None
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and bool(self.results) and all(result.passed for result in self.results)
+
+
+def write(report: RunReport) -> Path:
+    """Write report.md, report.json and the timelines; return the Markdown report's path."""
+    report.directory.mkdir(parents=True, exist_ok=True)
+    data = to_data(report)
+    (report.directory / "report.json").write_text(json.dumps(data, indent=2, default=str))
+    for result in report.results:
+        folder = report.directory / result.scenario.name
+        folder.mkdir(parents=True, exist_ok=True)
+        result.timeline.to_csv(folder / "timeline.csv", index=False)
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, trim_blocks=True)
+    markdown = environment.get_template("report.md.j2").render(run=data)
+    path = report.directory / "report.md"
+    path.write_text(markdown)
+    return path
+
+
+def to_data(report: RunReport) -> dict[str, Any]:
+    settings = {}
+    if report.prometheus and report.alertmanager:
+        settings = {
+            "scrape": _real(report.prometheus.scrape_interval.total_seconds()),
+            "evaluation": _real(report.prometheus.evaluation_interval.total_seconds()),
+            "group_wait": _real(report.alertmanager.group_wait.total_seconds()),
+            "group_interval": _real(report.alertmanager.group_interval.total_seconds()),
+        }
+    return {
+        "run_id": report.run_id,
+        "suite": report.suite,
+        "stack": report.stack,
+        "started": report.started,
+        "scale": report.scale,
+        "passed": report.passed,
+        "error": report.error,
+        "boot": dataclasses.asdict(report.boot) if report.boot else None,
+        "omitted": [dataclasses.asdict(o) for o in report.omitted],
+        "settings": settings,
+        "receivers": [dataclasses.asdict(e) for e in report.alertmanager.endpoints] if report.alertmanager else [],
+        "scenarios": [_scenario(result, report.scale) for result in report.results],
+    }
+
+
+def _scenario(result: ScenarioResult, scale: float) -> dict[str, Any]:
+    origin = result.moments.baseline_start if result.moments else 0.0
+    timeline = [
+        {**row, "offset": row["t"] - origin}
+        for row in result.timeline.to_dict(orient="records")
+    ]
+    return {
+        "name": result.scenario.name,
+        "description": result.scenario.description,
+        "passed": result.passed,
+        "passed_count": sum(v.passed for v in result.verdicts),
+        "error": result.error,
+        "wall_seconds": result.wall_seconds,
+        "faults": result.faults,
+        "load": dataclasses.asdict(result.load) if result.load else None,
+        "verdicts": [_verdict(v, scale) for v in result.verdicts],
+        "timeline": timeline,
+    }
+
+
+def _verdict(verdict: Any, scale: float) -> dict[str, Any]:
+    def shown(seconds: float | None) -> str:
+        return "–" if seconds is None else f"{seconds:.1f} s"
+
+    return {
+        **dataclasses.asdict(verdict),
+        "deadline": shown(verdict.deadline_s),
+        "measured": shown(verdict.measured_s),
+        "bound": shown(verdict.bound_s),
+        "measured_real": "–" if verdict.measured_s is None else _real(verdict.measured_s * scale),
+        "slack_s": verdict.slack_s(),
+    }
+
+
+def _real(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds:.1f} s"

@@ -1,0 +1,150 @@
+"""Run scenarios on a live stack: baseline under load, faults on schedule, recovery, verdicts.
+
+Scenarios of a suite share one stack and are reset between each other (faults undone, load
+stopped, alerts resolved in Prometheus and Alertmanager, the sink's record cleared).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from harness import expectations, polling
+from harness.errors import FaultError, HarnessError, StackError
+from harness.expectations import Moments, Verdict
+from harness.load import LoadProfile, LoadRun, LoadSummary
+from harness.observer import Observer
+from harness.scenario import AlertDelivered, AlertResolves, MetricPresent, Scenario, ScheduledFault
+from harness.stack import RunningStack
+from harness.timescale import TimeScale
+
+Progress = Callable[[str], None]
+RESET_TIMEOUT_FACTOR = 4  # a reset may take this many (scaled) rule windows before it gives up
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    verdicts: list[Verdict] = field(default_factory=list)
+    timeline: pd.DataFrame = field(default_factory=pd.DataFrame)
+    moments: Moments | None = None
+    load: LoadSummary | None = None
+    faults: list[str] = field(default_factory=list)
+    error: str | None = None
+    wall_seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and bool(self.verdicts) and all(v.passed for v in self.verdicts)
+
+
+def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progress: Progress = lambda _: None) -> ScenarioResult:
+    scale = live.scale
+    result = ScenarioResult(scenario, faults=[f.fault.describe() for f in scenario.faults])
+    started = polling.monotonic()
+    queries = tuple(e.query for e in scenario.expectations if isinstance(e, MetricPresent))
+    interval = max(0.1, min(0.5, scale.compress(live.prometheus_settings.scrape_interval).total_seconds() / 2))
+    baseline = scale.compress_seconds(scenario.baseline.total_seconds())
+    window_start, window_end = (scale.compress_seconds(d.total_seconds()) for d in scenario.fault_window)
+    recovery = scale.compress_seconds(scenario.recovery.total_seconds())
+    total = baseline + window_end + recovery
+    profile = LoadProfile(scenario.load.users, scenario.load.rate_per_user, total + 30, scenario.load.max_requests)
+    load: LoadRun | None = None
+    active: list[ScheduledFault] = []
+    with Observer(live, queries, interval) as observer:
+        try:
+            load = LoadRun(live.app_url, profile, output_dir / "load")
+            baseline_start = observer.mark("phase", "baseline", "start")
+            progress(f"{scenario.name}: baseline {baseline:.1f} s under {profile.requests_per_second:g} req/s")
+            polling.sleep(baseline)
+            fault_start = baseline_start + baseline + window_start
+            for t, action, scheduled in _schedule(scenario.faults, baseline_start + baseline, scale):
+                polling.sleep(t - polling.now())
+                if action == "start":
+                    progress(f"{scenario.name}: fault on: {scheduled.fault.describe()}")
+                    scheduled.fault.start(live)
+                    active.append(scheduled)
+                    observer.mark("fault", scheduled.fault.kind, "on", scheduled.fault.describe())
+                else:
+                    scheduled.fault.stop(live)
+                    active.remove(scheduled)
+                    observer.mark("fault", scheduled.fault.kind, "off")
+                    progress(f"{scenario.name}: fault off: {scheduled.fault.kind}")
+            fault_end = baseline_start + baseline + window_end if scenario.faults else polling.now()
+            progress(f"{scenario.name}: recovery, up to {recovery:.1f} s")
+            _wait_recovery(live, scenario, observer, fault_start, fault_end, recovery)
+            moments = Moments(baseline_start, fault_start if scenario.faults else polling.now(), fault_end, polling.now())
+        except HarnessError as error:
+            result.error = f"{type(error).__name__}: {error}"
+            moments = None
+        finally:
+            for scheduled in reversed(active):
+                with contextlib.suppress(FaultError):
+                    scheduled.fault.stop(live)
+            if load is not None:
+                with contextlib.suppress(HarnessError):
+                    result.load = load.stop()
+    result.timeline = observer.timeline()
+    result.moments = moments
+    if moments is not None:
+        result.verdicts = expectations.evaluate(
+            scenario, result.timeline, moments, live.prometheus_settings, live.alertmanager_settings, scale
+        )
+    if observer.errors:
+        result.faults.append(f"observer errors: {len(observer.errors)} (first: {observer.errors[0]})")
+    result.wall_seconds = polling.monotonic() - started
+    return result
+
+
+def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:
+    """Bring the stack back to quiet: no alert in Prometheus or Alertmanager, an empty sink."""
+    windows = [live.scale.compress(rule.for_).total_seconds() for rule in live.prometheus_settings.rules]
+    timeout = RESET_TIMEOUT_FACTOR * (max(windows, default=0) + live.scale.compress(live.alertmanager_settings.group_interval).total_seconds()) + 10
+    progress(f"resetting the stack (up to {timeout:.0f} s)")
+    try:
+        polling.wait_for(
+            lambda: not live.prometheus.alerts() and not [a for a in live.alertmanager.alerts() if a["status"]["state"] == "active"],
+            timeout=timeout, interval=0.5, describe="no alert active in Prometheus and Alertmanager", on_error=(StackError,),
+        )
+    except polling.Timeout as error:
+        raise StackError(f"could not reset the stack between scenarios: {error}") from error
+    live.sink.clear()
+
+
+def _schedule(faults: list[ScheduledFault], origin: float, scale: TimeScale) -> list[tuple[float, str, ScheduledFault]]:
+    events = []
+    for scheduled in faults:
+        start = origin + scale.compress_seconds(scheduled.at.total_seconds())
+        end = start + scale.compress_seconds(scheduled.duration.total_seconds())
+        events += [(start, "start", scheduled), (end, "stop", scheduled)]
+    return sorted(events, key=lambda event: (event[0], event[1] == "start"))
+
+
+def _wait_recovery(live: RunningStack, scenario: Scenario, observer: Observer, fault_start: float, fault_end: float, recovery: float) -> None:
+    """End the recovery early once every resolution the scenario expects has been seen."""
+    resolving = [e for e in scenario.expectations if isinstance(e, AlertResolves)]
+    if not resolving:
+        polling.sleep(recovery)
+        return
+    receivers = {e.alert: set(e.receivers) for e in scenario.expectations if isinstance(e, AlertDelivered)}
+
+    def settled() -> bool:
+        frame = observer.timeline()
+        for expectation in resolving:
+            alerts = frame[(frame["source"] == "alert") & (frame["name"] == expectation.alert)]
+            if alerts.empty or alerts["state"].iloc[-1] != "inactive":
+                return False
+            resolved = frame[(frame["source"] == "delivery") & (frame["name"] == expectation.alert)
+                             & (frame["state"] == "resolved") & (frame["t"] >= fault_end)]
+            wanted = {r for r in receivers.get(expectation.alert, set()) if live.alertmanager_settings and any(
+                e.send_resolved for e in live.alertmanager_settings.endpoints if e.receiver == r)}
+            if not wanted <= set(resolved["receiver"]):
+                return False
+        return True
+
+    with contextlib.suppress(polling.Timeout):
+        polling.wait_for(settled, timeout=recovery, interval=0.5, describe="recovery settled")

@@ -1,0 +1,131 @@
+"""Scenario and suite files (YAML in scenarios/), validated once into typed models.
+
+Durations are written in real time, as an SRE thinks of them (`within: 8m`); a run divides
+them by its time scale. A scenario is a timeline: a baseline under load, faults, a recovery;
+and expectations checked against what the run observed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from harness import yamlfile
+from harness.errors import InvalidInput
+from harness.faults.app import AppErrors
+from harness.timescale import parse_duration
+
+
+def _duration(value: object) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        try:
+            return parse_duration(value, "duration")
+        except InvalidInput as error:
+            raise ValueError(f"{value!r} is not a duration; write e.g. 30s, 5m, 1h30m") from error
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+FaultSpec = Annotated[AppErrors, Field(discriminator="kind")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Load(_Strict):
+    users: int = Field(default=4, ge=1, le=200)
+    rate_per_user: float = Field(default=5.0, gt=0, le=100)
+    max_requests: int = Field(default=20_000, ge=1)
+
+
+class ScheduledFault(_Strict):
+    """A fault switched on `at` after the baseline ends, for `duration`."""
+
+    at: Duration = timedelta(0)
+    duration: Duration
+    fault: FaultSpec
+
+
+class MetricPresent(_Strict):
+    type: Literal["metric_present"]
+    query: str
+    within: Duration = Field(description="from the start of the baseline")
+
+
+class AlertFires(_Strict):
+    type: Literal["alert_fires"]
+    alert: str
+    within: Duration = Field(description="from the first fault's start; pending, then firing, before this")
+
+
+class AlertDelivered(_Strict):
+    type: Literal["alert_delivered"]
+    alert: str
+    receivers: list[str] = Field(min_length=1, description="exactly these receivers, and no others")
+    within: Duration = Field(description="from the first fault's start")
+
+
+class AlertResolves(_Strict):
+    type: Literal["alert_resolves"]
+    alert: str
+    within: Duration = Field(description="from the last fault's end; resolved, and notified where asked for")
+
+
+class NoAlerts(_Strict):
+    type: Literal["no_alerts"]
+    description: str = "no alert goes pending or firing and nothing is delivered"
+
+
+Expectation = Annotated[
+    MetricPresent | AlertFires | AlertDelivered | AlertResolves | NoAlerts, Field(discriminator="type")
+]
+
+
+class Scenario(_Strict):
+    name: str
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+    load: Load = Field(default_factory=Load)
+    baseline: Duration = timedelta(minutes=2)
+    faults: list[ScheduledFault] = Field(default_factory=list)
+    recovery: Duration = timedelta(0)
+    expectations: list[Expectation] = Field(min_length=1)
+    path: Path | None = None
+
+    @property
+    def fault_window(self) -> tuple[timedelta, timedelta]:
+        """(first start, last end) relative to the end of the baseline; zero when there are no faults."""
+        if not self.faults:
+            return timedelta(0), timedelta(0)
+        return min(f.at for f in self.faults), max(f.at + f.duration for f in self.faults)
+
+
+class Suite(_Strict):
+    name: str
+    description: str = ""
+    scenarios: list[str] = Field(min_length=1, description="scenario files, relative to the suite file")
+
+
+def load_scenario(path: Path) -> Scenario:
+    data, lines = yamlfile.load(path)
+    scenario: Scenario = yamlfile.validate(Scenario, path, data, lines)
+    return scenario.model_copy(update={"path": path})
+
+
+def load_suite(path: Path) -> list[Scenario]:
+    data, lines = yamlfile.load(path)
+    suite: Suite = yamlfile.validate(Suite, path, data, lines)
+    scenarios = []
+    for index, entry in enumerate(suite.scenarios):
+        scenario_path = (path.parent / entry).resolve()
+        if not scenario_path.is_file():
+            line = lines.get(("scenarios", index), 1)
+            raise InvalidInput(f"{path}:{line}: scenarios.{index}: no scenario file {scenario_path}")
+        scenarios.append(load_scenario(scenario_path))
+    return scenarios

@@ -1,0 +1,317 @@
+"""Read a delivery the way a person would: its status, the alerts it names, its searchable text.
+
+Pure functions over decoded payloads, free of any web or SMTP framework, so they are tested on
+their own. The patterns are those of Alertmanager 0.25's default templates:
+
+- Slack titles, PagerDuty summaries and descriptions, email subjects:
+  ``[FIRING:2] <group label values> (<other common label values>)`` or ``[RESOLVED] ...``,
+  values ordered with ``alertname`` first.
+- PagerDuty details and email bodies: one ``alertname = HighErrorRate`` line per alert.
+
+Every parser raises PayloadError when the body is not the shape its service sends.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email
+import email.policy
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage, Message
+from html.parser import HTMLParser
+from typing import Any, Literal
+
+__all__ = [
+    "Alert",
+    "Notification",
+    "PayloadError",
+    "Status",
+    "alertname_from_subject",
+    "alertnames_from_text",
+    "basic_auth_username",
+    "html_to_text",
+    "parse_email",
+    "parse_pagerduty_v1",
+    "parse_pagerduty_v2",
+    "parse_slack",
+    "parse_webhook",
+    "status_from_subject",
+]
+
+Status = Literal["firing", "resolved", "unknown"]
+
+# Prometheus refuses alert names that are not valid metric names, so this is the whole alphabet.
+_ALERTNAME = r"[A-Za-z_:][A-Za-z0-9_:]*"
+_ALERTNAME_LABEL = re.compile(rf"\balertname[ \t]*=[ \t]*({_ALERTNAME})(?![A-Za-z0-9_:])")
+_SUBJECT = re.compile(r"\s*\[(?:FIRING|RESOLVED)(?::\d+)?\](?P<rest>.*)", re.DOTALL)
+_EVENT_STATUS: dict[str, Status] = {"trigger": "firing", "resolve": "resolved"}
+_COLOR_STATUS: dict[str, Status] = {"danger": "firing", "good": "resolved"}
+
+
+class PayloadError(ValueError):
+    """The body is not shaped like the notification its endpoint receives."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert of a structured (webhook) delivery."""
+
+    status: str
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What a delivery says, whatever service format it came in."""
+
+    status: Status
+    alertnames: tuple[str, ...]
+    alerts: tuple[Alert, ...]
+    text: str
+    raw: dict[str, Any]
+
+
+def status_from_subject(subject: str) -> Status:
+    """`firing` or `resolved` from a default-template title or subject, else `unknown`."""
+    stripped = subject.lstrip()
+    if stripped.startswith("[FIRING"):
+        return "firing"
+    if stripped.startswith("[RESOLVED"):
+        return "resolved"
+    return "unknown"
+
+
+def alertname_from_subject(subject: str) -> str | None:
+    """The alert name in a default-template subject: the first group label value, or, when the
+    route groups by nothing, the first common label value in parentheses.
+
+    A route that groups by labels other than `alertname` puts another value first; nothing in the
+    subject tells them apart, so this then returns that value.
+    """
+    match = _SUBJECT.match(subject)
+    if match is None:
+        return None
+    words = match["rest"].strip().lstrip("(").split(maxsplit=1)
+    if not words:
+        return None
+    candidate = words[0].rstrip(")")
+    return candidate if re.fullmatch(_ALERTNAME, candidate) else None
+
+
+def alertnames_from_text(body: str, subject: str = "") -> tuple[str, ...]:
+    """Alert names from `alertname = X` lines in the body, else from the subject, in order, once."""
+    names = _unique(_ALERTNAME_LABEL.findall(body))
+    if names:
+        return names
+    name = alertname_from_subject(subject)
+    return (name,) if name else ()
+
+
+def basic_auth_username(authorization: str | None) -> str | None:
+    """The user name of an HTTP Basic `Authorization` header, or None if there is none."""
+    if not authorization:
+        return None
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[0] or None
+
+
+def parse_slack(body: object) -> Notification:
+    """A Slack incoming-webhook message (`channel`, `username`, `attachments`)."""
+    message = _object(body, "a Slack incoming-webhook message")
+    attachments = [item for item in _list(message.get("attachments")) if isinstance(item, dict)]
+    titles = [_str(item.get("title")) for item in attachments]
+    title = next((t for t in titles if t), "")
+    status = status_from_subject(title)
+    if status == "unknown":
+        colors = (_str(item.get("color")) for item in attachments)
+        status = next((_COLOR_STATUS[c] for c in colors if c in _COLOR_STATUS), "unknown")
+    bodies = [_str(message.get("text"))]
+    for item in attachments:
+        bodies += [_str(item.get("pretext")), _str(item.get("text"))]
+        for slack_field in _list(item.get("fields")):
+            if isinstance(slack_field, dict):
+                bodies.append(f"{_str(slack_field.get('title'))}: {_str(slack_field.get('value'))}")
+    body_text = _join(bodies)
+    return Notification(
+        status=status,
+        alertnames=alertnames_from_text(body_text, title),
+        alerts=(),
+        text=_join([*titles, body_text]),
+        raw=message,
+    )
+
+
+def parse_pagerduty_v2(body: object) -> Notification:
+    """A PagerDuty Events API v2 event (`event_action`, `routing_key`, `dedup_key`, `payload`)."""
+    event = _object(body, "a PagerDuty Events v2 event")
+    payload = event.get("payload")
+    payload = payload if isinstance(payload, dict) else {}
+    summary = _str(payload.get("summary"))
+    details = _details_text(payload.get("custom_details"))
+    return Notification(
+        status=_EVENT_STATUS.get(_str(event.get("event_action")), "unknown"),
+        alertnames=alertnames_from_text(details, summary),
+        alerts=(),
+        text=_join([summary, details]),
+        raw=event,
+    )
+
+
+def parse_pagerduty_v1(body: object) -> Notification:
+    """A PagerDuty Events API v1 event (`service_key`, `event_type`, `incident_key`, `details`)."""
+    event = _object(body, "a PagerDuty Events v1 event")
+    description = _str(event.get("description"))
+    details = _details_text(event.get("details"))
+    return Notification(
+        status=_EVENT_STATUS.get(_str(event.get("event_type")), "unknown"),
+        alertnames=alertnames_from_text(details, description),
+        alerts=(),
+        text=_join([description, details]),
+        raw=event,
+    )
+
+
+def parse_webhook(body: object) -> Notification:
+    """An Alertmanager webhook message (`receiver`, `status`, `alerts`, `groupLabels`, ...)."""
+    message = _object(body, "an Alertmanager webhook message")
+    items = [item for item in _list(message.get("alerts")) if isinstance(item, dict)]
+    alerts = tuple(
+        Alert(status=_str(item.get("status")), labels=_string_map(item.get("labels")))
+        for item in items
+    )
+    status = _str(message.get("status"))
+    lines: list[str] = []
+    for item, alert in zip(items, alerts):
+        lines.append(f"[{alert.status.upper()}]")
+        lines += [f"{name} = {value}" for name, value in alert.labels.items()]
+        lines += [f"{k} = {v}" for k, v in _string_map(item.get("annotations")).items()]
+    return Notification(
+        status=status if status in ("firing", "resolved") else "unknown",
+        alertnames=_unique(a.labels["alertname"] for a in alerts if a.labels.get("alertname")),
+        alerts=alerts,
+        text=_join(lines),
+        raw=message,
+    )
+
+
+def parse_email(data: bytes) -> Notification:
+    """An email as it arrives over SMTP: headers and a MIME body of text and HTML parts."""
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    subject = _header(message, "Subject")
+    body = _join(_part_text(part) for part in message.walk() if not part.is_multipart())
+    return Notification(
+        status=status_from_subject(subject),
+        alertnames=alertnames_from_text(body, subject),
+        alerts=(),
+        text=_join([subject, body]),
+        raw={"subject": subject, "from": _header(message, "From"), "to": _header(message, "To")},
+    )
+
+
+def html_to_text(html: str) -> str:
+    """The visible text of an HTML document, one line per block, blank lines dropped."""
+    reader = _TextReader()
+    reader.feed(html)
+    reader.close()
+    lines = (" ".join(line.split()) for line in "".join(reader.chunks).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+class _TextReader(HTMLParser):
+    _HIDDEN = frozenset({"style", "script"})
+    _BLOCKS = frozenset(
+        {"br", "p", "div", "tr", "td", "th", "li", "table", "h1", "h2", "h3", "h4", "title", "a"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self._hidden_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._HIDDEN:
+            self._hidden_depth += 1
+        elif tag in self._BLOCKS:
+            self.chunks.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN:
+            self._hidden_depth = max(0, self._hidden_depth - 1)
+        elif tag in self._BLOCKS:
+            self.chunks.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden_depth:
+            self.chunks.append(data)
+
+
+def _part_text(part: Message) -> str:
+    if part.get_content_maintype() != "text":
+        return ""
+    try:
+        content = part.get_content() if isinstance(part, EmailMessage) else None
+    except (LookupError, ValueError):
+        content = None
+    if not isinstance(content, str):
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    return html_to_text(content) if part.get_content_subtype() == "html" else content.strip()
+
+
+def _header(message: Message, name: str) -> str:
+    value = message.get(name)
+    return "" if value is None else str(value)
+
+
+def _details_text(details: object) -> str:
+    if not isinstance(details, dict):
+        return ""
+    lines = []
+    for key, value in details.items():
+        text = (value if isinstance(value, str) else json.dumps(value, sort_keys=True)).strip()
+        if text:
+            lines.append(f"{key}: {text}")
+    return _join(lines)
+
+
+def _object(body: object, what: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise PayloadError(f"expected {what} (a JSON object), got a JSON {_json_type(body)}")
+    return body
+
+
+def _json_type(value: object) -> str:
+    names = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _string_map(value: object) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+
+
+def _join(parts: Iterable[str]) -> str:
+    return "\n".join(part for part in parts if part)
+
+
+def _unique(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))

@@ -1,0 +1,298 @@
+"""Bring a stack up on real containers, wait until it is healthy, and take all of it down again.
+
+Data flow: the Compose file (stackfile) -> images (pulled or built) -> configs rendered for this
+run (time scale, receivers -> sink) -> containers on one private network, each labelled with the
+run id, started in dependency order -> readiness -> Prometheus has every target up and its
+Alertmanager discovered. Whatever happens, `running_stack` removes every container and the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker.errors
+import httpx
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.network import Network
+
+from harness import configs, engine, images, polling
+from harness.alertmanager import AlertmanagerClient
+from harness.errors import ImageBuildError, StackError
+from harness.prometheus import PrometheusClient
+from harness.receivers import PAGERDUTY_V1_HOST
+from harness.sinks import SinkClient
+from harness.stackfile import HttpReady, LogReady, Service, Stack
+from harness.timescale import TimeScale
+
+Progress = Callable[[str], None]
+READY_TIMEOUT = 60.0
+HEALTHY_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class OmittedService:
+    name: str
+    reason: str
+    leaves_unverified: str
+
+
+@dataclass(frozen=True)
+class BootFigures:
+    images_seconds: float
+    start_seconds: float
+    healthy_seconds: float
+    images: tuple[images.ResolvedImage, ...]
+
+
+@dataclass
+class RunningStack:
+    """A live stack: its clients, published URLs and the settings it was rendered with."""
+
+    stack: Stack
+    run_id: str
+    scale: TimeScale
+    prometheus_settings: configs.PrometheusSettings
+    alertmanager_settings: configs.AlertmanagerSettings
+    urls: dict[str, str]
+    containers: dict[str, DockerContainer]
+    omitted: list[OmittedService]
+    boot: BootFigures | None = None
+    prometheus: PrometheusClient = field(init=False)
+    alertmanager: AlertmanagerClient = field(init=False)
+    sink: SinkClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.prometheus = PrometheusClient(self.url_of_role("prometheus"))
+        self.alertmanager = AlertmanagerClient(self.url_of_role("alertmanager"))
+        alertnames = [rule.name for rule in self.prometheus_settings.rules]
+        self.sink = SinkClient(self.url_of_role("sink"), alertnames)
+
+    def url_of_role(self, role: str) -> str:
+        return self.urls[self.stack.by_role(role).name]  # type: ignore[arg-type]
+
+    @property
+    def app_url(self) -> str:
+        return self.url_of_role("app")
+
+    def close_clients(self) -> None:
+        for client in (self.prometheus, self.alertmanager, self.sink):
+            client.close()
+
+
+def prepare_images(stack: Stack, progress: Progress = lambda _: None) -> tuple[dict[str, images.ResolvedImage], list[OmittedService]]:
+    """Resolve every service's image, building what cannot be had; optional services may be left out."""
+    base: str | None = None
+    resolved: dict[str, images.ResolvedImage] = {}
+    omitted: list[OmittedService] = []
+    for service in stack.start_order():
+        recipe = stack.recipe(service)
+        if recipe.context is not None and base is None:
+            base = images.ensure_base_image(progress)
+        try:
+            resolved[service.name] = images.resolve(recipe, base or "", progress)
+        except ImageBuildError as error:
+            if not service.harness.optional:
+                raise
+            omitted.append(OmittedService(service.name, str(error), service.harness.leaves_unverified or "its checks"))
+    for service in stack.services.values():
+        if service.name in resolved and any(dep in {o.name for o in omitted} for dep in service.depends_on):
+            raise StackError(f"service {service.name!r} depends on an optional service that was left out")
+    return resolved, omitted
+
+
+@dataclass(frozen=True)
+class RenderedConfigs:
+    """The stack's configs as this run renders them, and which host folder replaces which."""
+
+    prometheus: configs.PrometheusSettings
+    alertmanager: configs.AlertmanagerSettings
+    mounts: dict[Path, Path]
+
+
+def render_configs(stack: Stack, run_dir: Path, scale: TimeScale) -> RenderedConfigs:
+    """Render Prometheus's and Alertmanager's folders into `run_dir/config` for this run."""
+    config_dir = run_dir / "config"
+    prometheus_source = _config_volume(stack, stack.by_role("prometheus"), "prometheus.yml")
+    alertmanager_source = _config_volume(stack, stack.by_role("alertmanager"), "alertmanager.yml")
+    return RenderedConfigs(
+        configs.render_prometheus(prometheus_source, config_dir / "prometheus", scale),
+        configs.render_alertmanager(alertmanager_source, config_dir / "alertmanager", scale),
+        {prometheus_source: config_dir / "prometheus", alertmanager_source: config_dir / "alertmanager"},
+    )
+
+
+@contextlib.contextmanager
+def running_stack(
+    stack: Stack,
+    rendered: RenderedConfigs,
+    scale: TimeScale,
+    run_id: str,
+    run_dir: Path,
+    progress: Progress = lambda _: None,
+) -> Iterator[RunningStack]:
+    """Start the stack for one run and yield it; on any exit, Ctrl-C included, remove all of it."""
+    engine.configure_testcontainers()
+    swept = engine.sweep_orphans()
+    if swept:
+        progress(f"removed {swept} containers/networks left behind by an earlier, killed run")
+    started = polling.monotonic()
+    resolved, omitted = prepare_images(stack, progress)
+    images_seconds = polling.monotonic() - started
+
+    containers: dict[str, DockerContainer] = {}
+    network = Network(docker_network_kw={"labels": engine.run_labels(run_id)})
+    live: RunningStack | None = None
+    try:
+        network.create()
+        started = polling.monotonic()
+        for service in stack.start_order():
+            if service.name not in resolved:
+                continue
+            progress(f"starting {service.name} ({resolved[service.name].tag})")
+            container = _container(stack, service, resolved[service.name].tag, network, run_id, scale, rendered.mounts)
+            containers[service.name] = container
+            try:
+                container.start()
+            except docker.errors.APIError as error:
+                raise StackError(f"service {service.name!r} did not start: {error.explanation or error}") from error
+        start_seconds = polling.monotonic() - started
+        urls = {name: _base_url(stack.services[name], container) for name, container in containers.items()}
+        for name, container in containers.items():
+            _wait_ready(stack.services[name], container, urls.get(name))
+        live = RunningStack(stack, run_id, scale, rendered.prometheus, rendered.alertmanager, urls, containers, omitted)
+        progress("waiting for Prometheus to scrape every target and find Alertmanager")
+        _wait_healthy(live)
+        live.boot = BootFigures(
+            images_seconds, start_seconds, polling.monotonic() - started, tuple(resolved.values())
+        )
+        yield live
+    finally:
+        if live is not None:
+            live.close_clients()
+        _save_logs(containers, run_dir / "logs")
+        for container in containers.values():
+            with contextlib.suppress(Exception):
+                container.stop(force=True, delete_volume=True)
+        with contextlib.suppress(Exception):
+            network.remove()
+        engine.remove_run(run_id)
+
+
+def _config_volume(stack: Stack, service: Service, config_name: str) -> Path:
+    for volume in service.volumes:
+        host = volume.split(":", 1)[0]
+        path = (stack.directory / host).resolve()
+        if (path / config_name).is_file():
+            return path
+    raise StackError(
+        f"{stack.path}: service {service.name!r} mounts no folder holding {config_name}. "
+        f"Hint: mount it like `volumes: [\"./{service.harness.role}:/etc/{service.harness.role}:ro\"]`."
+    )
+
+
+def _container(
+    stack: Stack,
+    service: Service,
+    image: str,
+    network: Network,
+    run_id: str,
+    scale: TimeScale,
+    rendered: dict[Path, Path],
+) -> DockerContainer:
+    aliases = [service.name]
+    if service.harness.role == "sink":
+        aliases.append(PAGERDUTY_V1_HOST)
+    container = (
+        DockerContainer(image)
+        .with_network(network)
+        .with_network_aliases(*aliases)
+        .with_kwargs(labels={**engine.run_labels(run_id), "dev.monitoring-harness.service": service.name})
+    )
+    for key, value in service.environment.items():
+        container.with_env(key, value)
+    command = list(service.command or [])
+    if service.harness.role == "prometheus":
+        present = {flag.split("=", 1)[0] for flag in command}
+        command += [flag for flag in configs.prometheus_flags(scale) if flag.split("=", 1)[0] not in present]
+    if command:
+        container.with_command(command)
+    for volume in service.volumes:
+        parts = volume.split(":")
+        if len(parts) < 2 or not parts[0].startswith((".", "/")):
+            continue
+        host = (stack.directory / parts[0]).resolve()
+        mode = parts[2] if len(parts) > 2 else "rw"
+        container.with_volume_mapping(str(rendered.get(host, host)), parts[1], mode)
+    for port in service.container_ports():
+        container.with_bind_ports(port, ("127.0.0.1", None))  # type: ignore[arg-type]
+    return container
+
+
+def _base_url(service: Service, container: DockerContainer) -> str:
+    ready = service.harness.ready
+    port = ready.port if isinstance(ready, HttpReady) else (service.container_ports() or [None])[0]
+    if port is None:
+        return ""
+    return f"http://127.0.0.1:{container.get_exposed_port(port)}"
+
+
+def _wait_ready(service: Service, container: DockerContainer, base_url: str | None) -> None:
+    ready = service.harness.ready
+
+    def probe() -> bool:
+        container.reload()
+        if container.status in {"exited", "dead"}:
+            raise StackError(_exited_message(service, container))
+        if isinstance(ready, HttpReady):
+            return httpx.get(f"{base_url}{ready.http}", timeout=2.0).status_code == 200
+        if isinstance(ready, LogReady):
+            stdout, stderr = container.get_logs()
+            return ready.log in (stdout + stderr).decode(errors="replace")
+        return container.status == "running"
+
+    what = f"{base_url}{ready.http}" if isinstance(ready, HttpReady) else (ready.log if ready else "running")
+    try:
+        polling.wait_for(probe, timeout=READY_TIMEOUT, describe=f"{service.name} ready ({what})", on_error=(httpx.HTTPError,))
+    except polling.Timeout as error:
+        raise StackError(f"service {service.name!r} never became ready: {error}\n{_log_tail(container)}") from error
+
+
+def _wait_healthy(live: RunningStack) -> None:
+    try:
+        polling.wait_for(
+            lambda: not live.prometheus.unhealthy_targets() and bool(live.prometheus.alertmanagers()),
+            timeout=HEALTHY_TIMEOUT,
+            describe="every Prometheus target up and Alertmanager discovered",
+            on_error=(StackError,),
+        )
+    except polling.Timeout as error:
+        down = ", ".join(live.prometheus.unhealthy_targets()) or "none"
+        raise StackError(
+            f"the stack never became healthy: {error}. Targets not up: {down}. "
+            f"Alertmanagers discovered: {live.prometheus.alertmanagers() or 'none'}"
+        ) from error
+
+
+def _exited_message(service: Service, container: DockerContainer) -> str:
+    code = container.get_wrapped_container().attrs.get("State", {}).get("ExitCode")
+    return f"service {service.name!r} exited (code {code}) before it was ready\n{_log_tail(container)}"
+
+
+def _log_tail(container: DockerContainer, lines: int = 20) -> str:
+    try:
+        stdout, stderr = container.get_logs()
+    except docker.errors.APIError:
+        return "  (no logs)"
+    tail = (stdout + stderr).decode(errors="replace").splitlines()[-lines:]
+    return "  last log lines:\n    " + "\n    ".join(tail)
+
+
+def _save_logs(containers: dict[str, DockerContainer], directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, container in containers.items():
+        with contextlib.suppress(Exception):
+            stdout, stderr = container.get_logs()
+            (directory / f"{name}.log").write_bytes(stdout + stderr)

@@ -1,0 +1,68 @@
+"""Reading user YAML with line numbers, so validation errors can say file:line and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from harness.errors import InvalidInput
+
+Location = tuple[str | int, ...]
+
+
+def load(path: Path) -> tuple[Any, dict[Location, int]]:
+    """Parse a YAML file; return the data and the 1-based line of every mapping key / list item."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError as error:
+        raise InvalidInput(f"{path}: file not found") from error
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        place = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise InvalidInput(f"{path}{place}: invalid YAML: {error.problem}") from error
+    lines: dict[Location, int] = {}
+    if node is not None:
+        _index(node, (), lines)
+    return data, lines
+
+
+def validate(model: type[BaseModel], path: Path, data: Any, lines: dict[Location, int]) -> Any:
+    """Validate `data` as `model`, or raise InvalidInput listing each problem as file:line: field: what."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = [_problem(path, problem, lines) for problem in error.errors()]
+        raise InvalidInput("\n".join(problems)) from error
+
+
+def _problem(path: Path, problem: Any, lines: dict[Location, int]) -> str:
+    location = tuple(part for part in problem["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    line = None
+    for end in range(len(location), -1, -1):
+        line = lines.get(location[:end])
+        if line is not None:
+            break
+    field = ".".join(str(part) for part in location) or "(top level)"
+    seen = problem.get("input")
+    shown = f" (found {seen!r})" if problem["type"] not in {"missing"} and not isinstance(seen, (dict, list)) else ""
+    return f"{path}:{line or 1}: {field}: {problem['msg']}{shown}"
+
+
+def _index(node: yaml.Node, location: Location, lines: dict[Location, int]) -> None:
+    lines.setdefault(location, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            here = (*location, key.value)
+            lines[here] = key.start_mark.line + 1
+            _index(value, here, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            here = (*location, index)
+            lines[here] = item.start_mark.line + 1
+            _index(item, here, lines)
