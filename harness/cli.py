@@ -132,6 +132,9 @@ def _guarded(work: object, traceback: bool) -> NoReturn:
     except KeyboardInterrupt:
         console.print("[red]Interrupted[/]: everything the run started has been removed")
         code = 130
+    except Exception:  # a bug of ours: show where, and count it as a broken set-up, not a verdict
+        console.print_exception()
+        code = 2
     raise typer.Exit(code)
 
 

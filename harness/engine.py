@@ -49,7 +49,11 @@ def remove_run(run_id: str) -> int:
 
 
 def sweep_orphans() -> int:
-    """Remove what runs whose process no longer exists left behind (a killed run, a crash)."""
+    """Remove what runs whose process no longer exists left behind (a killed run, a crash).
+
+    Only resources that name their owning process are swept, so a run never removes another
+    live run's containers.
+    """
     engine = client()
     dead_runs: set[str] = set()
     for container in engine.containers.list(all=True, filters={"label": MANAGED_LABEL}):
@@ -89,7 +93,7 @@ def _remove(label_filter: str) -> int:
 
 def _process_alive(pid: str) -> bool:
     if not pid.isdigit():
-        return False
+        return True
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:

@@ -33,7 +33,7 @@ def run_gate(
 ) -> tuple[RunReport, Path]:
     """Run `scenarios` on one stack; always write a report. Bad input raises before anything starts."""
     run_id = run_id or new_run_id()
-    run_dir = reports_dir / run_id
+    run_dir = (reports_dir / run_id).resolve()
     stack = load_stack(stack_path)
     rendered = render_configs(stack, run_dir, scale)
     for scenario in scenarios:

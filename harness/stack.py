@@ -159,9 +159,9 @@ def running_stack(
             except docker.errors.APIError as error:
                 raise StackError(f"service {service.name!r} did not start: {error.explanation or error}") from error
         start_seconds = polling.monotonic() - started
-        urls = {name: _base_url(stack.services[name], container) for name, container in containers.items()}
+        urls: dict[str, str] = {}
         for name, container in containers.items():
-            _wait_ready(stack.services[name], container, urls.get(name))
+            urls[name] = _wait_ready(stack.services[name], container)
         live = RunningStack(stack, run_id, scale, rendered.prometheus, rendered.alertmanager, urls, containers, omitted)
         progress("waiting for Prometheus to scrape every target and find Alertmanager")
         _wait_healthy(live)
@@ -231,33 +231,45 @@ def _container(
     return container
 
 
-def _base_url(service: Service, container: DockerContainer) -> str:
+def _published_url(service: Service, container: DockerContainer) -> str:
     ready = service.harness.ready
     port = ready.port if isinstance(ready, HttpReady) else (service.container_ports() or [None])[0]
     if port is None:
         return ""
-    return f"http://127.0.0.1:{container.get_exposed_port(port)}"
+    ports = container.get_wrapped_container().attrs["NetworkSettings"]["Ports"] or {}
+    bindings = ports.get(f"{port}/tcp") or []
+    if not bindings:
+        raise StackError(f"service {service.name!r}: port {port} is not published; add it to `ports:`")
+    return f"http://127.0.0.1:{bindings[0]['HostPort']}"
 
 
-def _wait_ready(service: Service, container: DockerContainer, base_url: str | None) -> None:
+def _wait_ready(service: Service, container: DockerContainer) -> str:
+    """Wait until `service` is ready; return the base URL of its published port (or "")."""
     ready = service.harness.ready
+    url = ""
 
     def probe() -> bool:
+        nonlocal url
         container.reload()
         if container.status in {"exited", "dead"}:
             raise StackError(_exited_message(service, container))
+        if container.status != "running":
+            return False
+        url = url or _published_url(service, container)
         if isinstance(ready, HttpReady):
-            return httpx.get(f"{base_url}{ready.http}", timeout=2.0).status_code == 200
+            return httpx.get(f"{url}{ready.http}", timeout=2.0).status_code == 200
         if isinstance(ready, LogReady):
             stdout, stderr = container.get_logs()
             return ready.log in (stdout + stderr).decode(errors="replace")
-        return container.status == "running"
+        return True
 
-    what = f"{base_url}{ready.http}" if isinstance(ready, HttpReady) else (ready.log if ready else "running")
+    what = f"GET {ready.http} on port {ready.port}" if isinstance(ready, HttpReady) else (
+        f"log line {ready.log!r}" if ready else "running")
     try:
         polling.wait_for(probe, timeout=READY_TIMEOUT, describe=f"{service.name} ready ({what})", on_error=(httpx.HTTPError,))
     except polling.Timeout as error:
         raise StackError(f"service {service.name!r} never became ready: {error}\n{_log_tail(container)}") from error
+    return url
 
 
 def _wait_healthy(live: RunningStack) -> None:

@@ -10,11 +10,6 @@ from .config import Settings, SettingsError
 
 
 def main() -> int:
-    try:
-        settings = Settings.from_env(os.environ)
-    except SettingsError as error:
-        print(f"SettingsError: {error}", file=sys.stderr)
-        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # psycopg_pool logs every checkout at INFO: thousands of lines a minute under load.
     logging.getLogger("psycopg.pool").setLevel(logging.WARNING)
@@ -23,8 +18,14 @@ def main() -> int:
 
     from .app import create_app
 
+    try:
+        settings = Settings.from_env(os.environ)
+        app = create_app(settings)
+    except SettingsError as error:
+        print(f"SettingsError: {error}", file=sys.stderr)
+        return 2
     uvicorn.run(
-        create_app(settings),
+        app,
         host="0.0.0.0",
         port=settings.port,
         access_log=False,

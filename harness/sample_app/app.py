@@ -40,7 +40,7 @@ API_ROUTES = (
     RouteSpec("POST", "/api/orders", (201, 422, 500, 503)),
 )
 UNMATCHED_ROUTE = "unmatched"
-HEALTH_WAIT_SECONDS = 2.0
+HEALTH_TIMEOUT_SECONDS = 2.0
 
 
 def create_app(settings: Settings, faults: FaultState | None = None, names: MetricNames = MetricNames()) -> Starlette:
@@ -82,7 +82,12 @@ def create_app(settings: Settings, faults: FaultState | None = None, names: Metr
 
     async def health(request: Request) -> Response:
         try:
-            await db.run(lambda conn: conn.execute("SELECT 1"), wait_timeout=HEALTH_WAIT_SECONDS, record=False)
+            await db.run(
+                lambda conn: conn.execute("SELECT 1"),
+                wait_timeout=HEALTH_TIMEOUT_SECONDS,
+                query_timeout=HEALTH_TIMEOUT_SECONDS,
+                record=False,
+            )
         except DatabaseUnavailable as error:
             return JSONResponse({"status": "unavailable", "reason": error.reason, "error": str(error)}, 503)
         return JSONResponse({"status": "ok"})

@@ -17,7 +17,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from .config import Settings
+from .config import Settings, SettingsError
 from .metrics import AppMetrics
 
 log = logging.getLogger("sample_app.db")
@@ -42,8 +42,21 @@ class Database:
         self._metrics: AppMetrics | None = None
         self._last_logged: dict[str, float] = {}
         self._unlogged: dict[str, int] = {}
-        defaults = {"application_name": "sample_app", "connect_timeout": "5"}
-        given = conninfo_to_dict(settings.database_url)
+        self._checking: asyncio.Task[None] | None = None
+        # A network fault can leave a socket silently dead: give up on unacknowledged data and on
+        # dead idle peers after seconds, not after the kernel's 15-minute retransmission limit.
+        defaults = {
+            "application_name": "sample_app",
+            "connect_timeout": "5",
+            "tcp_user_timeout": "10000",
+            "keepalives_idle": "10",
+            "keepalives_interval": "5",
+            "keepalives_count": "2",
+        }
+        try:
+            given = conninfo_to_dict(settings.database_url)
+        except psycopg.ProgrammingError as error:
+            raise SettingsError(f"DATABASE_URL cannot be used: {error}") from None
         self.pool = AsyncConnectionPool(
             settings.database_url,
             min_size=settings.pool_min_size,
@@ -67,37 +80,47 @@ class Database:
     def stats(self) -> Mapping[str, int]:
         return self.pool.get_stats()
 
-    async def run(self, work: Work[Result], wait_timeout: float | None = None, record: bool = True) -> Result:
+    async def run(
+        self,
+        work: Work[Result],
+        wait_timeout: float | None = None,
+        query_timeout: float | None = None,
+        record: bool = True,
+    ) -> Result:
         """Run ``work`` on a pooled connection in a transaction, committed if it returns.
 
-        ``record=False`` keeps the call out of the pool metrics (health checks poll while
-        PostgreSQL starts, and must not look like pool errors to an alert rule).
+        The timeouts default to the settings. ``record=False`` keeps the call out of the pool
+        metrics (health checks poll while PostgreSQL starts, and must not look like pool
+        errors to an alert rule).
         """
+        query_timeout = query_timeout or self._settings.query_timeout_seconds
         started = time.perf_counter()
         try:
             conn = await self.pool.getconn(timeout=wait_timeout)
         except PoolTimeout as error:
             self._waited(started, record)
-            raise self._unavailable(
-                record,
-                "timeout",
-                f"no database connection free within {wait_timeout or self._settings.pool_timeout_seconds} s "
-                f"(pool max {self._settings.pool_max_size})",
-            ) from error
+            waited = wait_timeout or self._settings.pool_timeout_seconds
+            message = f"no database connection free within {waited} s (pool max {self._settings.pool_max_size})"
+            raise self._unavailable(record, "timeout", message) from error
         self._waited(started, record)
         try:
-            return await asyncio.wait_for(_transaction(conn, work), self._settings.query_timeout_seconds)
+            return await asyncio.wait_for(_transaction(conn, work), query_timeout)
         except asyncio.TimeoutError as error:
             # The server may be paused or cut off: do not wait for a rollback, drop the connection.
             await conn.close()
-            raise self._unavailable(
-                record,
-                "query_timeout", f"the query did not finish within {self._settings.query_timeout_seconds} s"
-            ) from error
+            message = f"the query did not finish within {query_timeout} s"
+            raise self._unavailable(record, "query_timeout", message) from error
         except psycopg.OperationalError as error:
+            self._check_idle_connections()
             raise self._unavailable(record, "connection", f"the database connection failed: {error}") from error
         finally:
             await self.pool.putconn(conn)
+
+    def _check_idle_connections(self) -> None:
+        # One broken connection usually means all idle ones are (PostgreSQL restarted): test and
+        # replace them in the background, rather than fail one request per stale connection.
+        if self._checking is None or self._checking.done():
+            self._checking = asyncio.create_task(self.pool.check())
 
     def _waited(self, started: float, record: bool) -> None:
         if record and self._metrics is not None:

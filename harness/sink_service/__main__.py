@@ -14,7 +14,7 @@ import ssl
 import sys
 from dataclasses import dataclass
 
-import uvicorn
+import uvicorn  # type: ignore[import]  # Debian's uvicorn 0.17.6 ships no type information
 
 from .behaviour import Behaviours
 from .http_app import create_app
@@ -46,7 +46,7 @@ class Settings:
         )
 
 
-class _Server(uvicorn.Server):
+class _Server(uvicorn.Server):  # type: ignore[misc]
     # Two uvicorn servers share this loop; each would take SIGTERM for itself alone.
     def install_signal_handlers(self) -> None:
         pass
@@ -60,7 +60,9 @@ async def serve(settings: Settings) -> None:
     # Go's HTTP client keeps idle connections longer than uvicorn's default 5 s; a connection the
     # server closes just as Alertmanager reuses it fails that notification and delays a retry.
     common = {"lifespan": "off", "log_config": None, "access_log": False, "timeout_keep_alive": 600}
-    servers.append(_Server(uvicorn.Config(app, host=settings.host, port=settings.http_port, **common)))
+    servers.append(
+        _Server(uvicorn.Config(app, host=settings.host, port=settings.http_port, **common))
+    )
     servers.append(
         _Server(
             uvicorn.Config(
@@ -97,7 +99,9 @@ def _stop(servers: list[_Server]) -> None:
 
 def main() -> None:
     logging.basicConfig(
-        stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        stream=sys.stdout,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     asyncio.run(serve(Settings.from_env()))

@@ -140,7 +140,8 @@ def _slack_answer(body: dict[str, Any]) -> Response:
 
 
 def _pagerduty_answer(body: dict[str, Any]) -> Response:
-    content = {"status": "success", "message": "Event processed", "dedup_key": body.get("dedup_key")}
+    dedup_key = body.get("dedup_key")
+    content = {"status": "success", "message": "Event processed", "dedup_key": dedup_key}
     return JSONResponse(content, status_code=202)
 
 

@@ -50,6 +50,7 @@ _ALERTNAME_LABEL = re.compile(rf"\balertname[ \t]*=[ \t]*({_ALERTNAME})(?![A-Za-
 _SUBJECT = re.compile(r"\s*\[(?:FIRING|RESOLVED)(?::\d+)?\](?P<rest>.*)", re.DOTALL)
 _EVENT_STATUS: dict[str, Status] = {"trigger": "firing", "resolve": "resolved"}
 _COLOR_STATUS: dict[str, Status] = {"danger": "firing", "good": "resolved"}
+_GROUP_STATUS: dict[str, Status] = {"firing": "firing", "resolved": "resolved"}
 
 
 class PayloadError(ValueError):
@@ -189,14 +190,13 @@ def parse_webhook(body: object) -> Notification:
         Alert(status=_str(item.get("status")), labels=_string_map(item.get("labels")))
         for item in items
     )
-    status = _str(message.get("status"))
     lines: list[str] = []
     for item, alert in zip(items, alerts):
         lines.append(f"[{alert.status.upper()}]")
         lines += [f"{name} = {value}" for name, value in alert.labels.items()]
         lines += [f"{k} = {v}" for k, v in _string_map(item.get("annotations")).items()]
     return Notification(
-        status=status if status in ("firing", "resolved") else "unknown",
+        status=_GROUP_STATUS.get(_str(message.get("status")), "unknown"),
         alertnames=_unique(a.labels["alertname"] for a in alerts if a.labels.get("alertname")),
         alerts=alerts,
         text=_join(lines),
@@ -258,6 +258,7 @@ class _TextReader(HTMLParser):
 def _part_text(part: Message) -> str:
     if part.get_content_maintype() != "text":
         return ""
+    content: object
     try:
         content = part.get_content() if isinstance(part, EmailMessage) else None
     except (LookupError, ValueError):

@@ -1,0 +1,387 @@
+"""The sink service in its real image: every kind of delivery recorded under the right receiver,
+simulated outages answered and recorded as refused, and the record cleared on request.
+
+Builds compose/images/sink/Dockerfile on `harness/base:bookworm` and runs one container for the
+module, its ports published on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTEXT = ROOT / "harness" / "sink_service"
+DOCKERFILE = ROOT / "compose" / "images" / "sink" / "Dockerfile"
+BASE_IMAGE = "harness/base:bookworm"
+TAG = "harness/sink:test-sink"
+LABELS = {"dev.monitoring-harness.managed": "true", "dev.monitoring-harness.run": "test-sink"}
+V1_PATH = "/generic/2010-04-15/create_event.json"
+
+
+@dataclass(frozen=True)
+class Sink:
+    http: str
+    https: str
+    https_port: int
+    smtp_port: int
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        response = httpx.get(f"{self.http}/deliveries")
+        response.raise_for_status()
+        records: list[dict[str, Any]] = response.json()
+        return records
+
+
+def wait_until_healthy(url: str, container: Any, timeout: float = 20.0) -> None:
+    """Poll `url` until it answers 200, the container exits, or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    last = "no answer yet"
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.get(url, timeout=1.0)
+            if response.status_code == 200:
+                return
+            last = f"HTTP {response.status_code} {response.text!r}"
+        except httpx.TransportError as error:
+            last = repr(error)
+        container.reload()
+        if container.status == "exited":
+            last = f"container exited with {container.attrs['State']['ExitCode']}"
+            break
+        time.sleep(0.2)
+    logs = container.logs(tail=30).decode("utf-8", "replace")
+    pytest.fail(
+        f"sink not healthy at {url} within {timeout} s (last: {last}).\n"
+        f"Container logs:\n{logs}",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[Sink]:
+    import docker
+    import docker.errors
+
+    try:
+        client = docker.from_env()
+        client.images.get(BASE_IMAGE)
+    except docker.errors.ImageNotFound:
+        pytest.fail(
+            f"base image {BASE_IMAGE} is not here. Hint: build it with "
+            "harness.images.ensure_base_image().",
+            pytrace=False,
+        )
+    except docker.errors.DockerException as error:
+        pytest.fail(f"no Docker engine answers ({error}).", pytrace=False)
+    try:
+        image, _ = client.images.build(
+            path=str(CONTEXT),
+            dockerfile=str(DOCKERFILE),
+            buildargs={"BASE_IMAGE": BASE_IMAGE},
+            tag=TAG,
+            labels=LABELS,
+            rm=True,
+        )
+    except docker.errors.BuildError as error:
+        log = "".join(str(line.get("stream", line.get("error", ""))) for line in error.build_log)
+        pytest.fail(f"sink image did not build: {error}\n{log[-3000:]}", pytrace=False)
+    container = client.containers.run(
+        image.id,
+        detach=True,
+        labels=LABELS,
+        ports={
+            "8080/tcp": ("127.0.0.1", None),
+            "443/tcp": ("127.0.0.1", None),
+            "2525/tcp": ("127.0.0.1", None),
+        },
+    )
+    try:
+        container.reload()
+        ports = container.attrs["NetworkSettings"]["Ports"]
+
+        def published(port: str) -> int:
+            return int(ports[port][0]["HostPort"])
+
+        http = f"http://127.0.0.1:{published('8080/tcp')}"
+        wait_until_healthy(f"{http}/healthz", container)
+        yield Sink(
+            http=http,
+            https=f"https://127.0.0.1:{published('443/tcp')}",
+            https_port=published("443/tcp"),
+            smtp_port=published("2525/tcp"),
+        )
+    finally:
+        container.remove(force=True)
+
+
+@pytest.fixture(autouse=True)
+def clean_sink(sink: Sink) -> Iterator[None]:
+    yield
+    httpx.delete(f"{sink.http}/deliveries")
+    httpx.delete(f"{sink.http}/control/behaviour")
+
+
+def unverified_tls() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def slack_message(title: str, color: str) -> dict[str, Any]:
+    attachment = {"title": title, "text": "", "fallback": title, "color": color}
+    return {"channel": "#alerts", "username": "Alertmanager", "attachments": [attachment]}
+
+
+def pagerduty_details(alertname: str) -> dict[str, str]:
+    labels = f"Labels:\n - alertname = {alertname}\n - job = api\n"
+    return {"firing": labels, "num_firing": "1", "num_resolved": "0", "resolved": ""}
+
+
+def email_message(subject: str, alertname: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = "alertmanager@example.org"
+    message["To"] = "oncall@example.org"
+    message.set_content(
+        f"<html><body><strong>Labels</strong><br>alertname = {alertname}<br>"
+        "job = node<br></body></html>",
+        subtype="html",
+    )
+    return message
+
+
+def test_slack_delivery_is_recorded_for_its_receiver(sink: Sink) -> None:
+    message = slack_message("[FIRING:1] HighErrorRate (api critical)", "danger")
+    response = httpx.post(f"{sink.http}/slack/team-slack", json=message)
+    assert (response.status_code, response.text) == (200, "ok")
+    [delivery] = sink.deliveries()
+    assert delivery["kind"] == "slack"
+    assert delivery["receiver"] == "team-slack"
+    assert delivery["status"] == "firing"
+    assert delivery["accepted"] is True
+    assert delivery["alertnames"] == ["HighErrorRate"]
+    assert delivery["raw"] == message
+
+
+def test_pagerduty_v2_event_is_recorded_and_answered_like_pagerduty(sink: Sink) -> None:
+    event = {
+        "routing_key": "rk-123",
+        "dedup_key": "8058c3e4",
+        "event_action": "resolve",
+        "payload": {
+            "summary": "[RESOLVED] HighLatency (api)",
+            "source": "Alertmanager",
+            "severity": "error",
+            "custom_details": pagerduty_details("HighLatency"),
+        },
+    }
+    response = httpx.post(f"{sink.http}/pagerduty/team-pd", json=event)
+    assert response.status_code == 202
+    assert response.json() == {
+        "status": "success",
+        "message": "Event processed",
+        "dedup_key": "8058c3e4",
+    }
+    [delivery] = sink.deliveries()
+    assert (delivery["kind"], delivery["receiver"], delivery["status"]) == (
+        "pagerduty",
+        "team-pd",
+        "resolved",
+    )
+    assert delivery["alertnames"] == ["HighLatency"]
+
+
+def test_pagerduty_v1_event_over_https_takes_receiver_from_basic_auth(sink: Sink) -> None:
+    event = {
+        "service_key": "sk-456",
+        "incident_key": "8058c3e4",
+        "event_type": "trigger",
+        "description": "[FIRING:1] HighErrorRate (api critical)",
+        "details": pagerduty_details("HighErrorRate"),
+    }
+    response = httpx.post(
+        f"{sink.https}{V1_PATH}", json=event, auth=("team-pd-v1", "x"), verify=unverified_tls()
+    )
+    assert response.status_code == 200
+    assert response.json()["incident_key"] == "8058c3e4"
+    [delivery] = sink.deliveries()
+    assert (delivery["kind"], delivery["receiver"], delivery["status"]) == (
+        "pagerduty_v1",
+        "team-pd-v1",
+        "firing",
+    )
+    assert delivery["alertnames"] == ["HighErrorRate"]
+
+
+def test_pagerduty_v1_endpoint_also_answers_on_plain_http_without_receiver(sink: Sink) -> None:
+    event = {"service_key": "sk", "incident_key": "k", "event_type": "resolve", "description": ""}
+    response = httpx.post(f"{sink.http}{V1_PATH}", json=event)
+    assert response.status_code == 200
+    [delivery] = sink.deliveries()
+    assert (delivery["kind"], delivery["receiver"], delivery["status"]) == (
+        "pagerduty_v1",
+        None,
+        "resolved",
+    )
+
+
+def test_https_certificate_is_valid_for_events_pagerduty_com(sink: Sink) -> None:
+    pem = ssl.get_server_certificate(("127.0.0.1", sink.https_port))
+    context = ssl.create_default_context(cadata=pem)
+    with socket.create_connection(("127.0.0.1", sink.https_port), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname="events.pagerduty.com") as tls:
+            assert tls.version() is not None
+
+
+def test_webhook_delivery_keeps_its_alerts(sink: Sink) -> None:
+    message = {
+        "receiver": "team-web",
+        "status": "firing",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {"alertname": "HighErrorRate", "job": "api"},
+                "annotations": {"summary": "Error rate above 5%"},
+                "startsAt": "2026-11-23T09:28:53.821Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "fingerprint": "d8da8f2e9952176d",
+            }
+        ],
+        "groupLabels": {"alertname": "HighErrorRate"},
+        "commonLabels": {"alertname": "HighErrorRate", "job": "api"},
+        "groupKey": '{}:{alertname="HighErrorRate"}',
+    }
+    response = httpx.post(f"{sink.http}/webhook/team-web", json=message)
+    assert response.status_code == 200
+    [delivery] = sink.deliveries()
+    assert (delivery["kind"], delivery["receiver"], delivery["status"]) == (
+        "webhook",
+        "team-web",
+        "firing",
+    )
+    assert delivery["alerts"] == [
+        {"status": "firing", "labels": {"alertname": "HighErrorRate", "job": "api"}}
+    ]
+
+
+def test_email_over_starttls_takes_receiver_from_ehlo_name(sink: Sink) -> None:
+    message = email_message("[RESOLVED] DiskFull (db-1:9100 node)", "DiskFull")
+    with smtplib.SMTP("127.0.0.1", sink.smtp_port, local_hostname="team-mail", timeout=10) as smtp:
+        smtp.starttls(context=unverified_tls())
+        smtp.send_message(message)
+    [delivery] = sink.deliveries()
+    assert (delivery["kind"], delivery["receiver"], delivery["status"]) == (
+        "email",
+        "team-mail",
+        "resolved",
+    )
+    assert delivery["alertnames"] == ["DiskFull"]
+    assert delivery["raw"] == {
+        "subject": "[RESOLVED] DiskFull (db-1:9100 node)",
+        "from": "alertmanager@example.org",
+        "to": "oncall@example.org",
+    }
+
+
+def test_failing_behaviour_answers_its_status_and_records_the_delivery_refused(
+    sink: Sink,
+) -> None:
+    behaviour = {"kind": "slack", "status_code": 503, "delay_seconds": 0.0}
+    assert httpx.put(f"{sink.http}/control/behaviour", json=behaviour).status_code == 200
+    message = slack_message("[FIRING:1] HighErrorRate (api critical)", "danger")
+    response = httpx.post(f"{sink.http}/slack/team-slack", json=message)
+    assert response.status_code == 503
+    [delivery] = sink.deliveries()
+    assert (delivery["receiver"], delivery["status"], delivery["accepted"]) == (
+        "team-slack",
+        "firing",
+        False,
+    )
+
+
+def test_failing_behaviour_leaves_other_kinds_accepting(sink: Sink) -> None:
+    behaviour = {"kind": "slack", "status_code": 503}
+    httpx.put(f"{sink.http}/control/behaviour", json=behaviour)
+    response = httpx.post(f"{sink.http}/webhook/team-web", json={"status": "firing", "alerts": []})
+    assert response.status_code == 200
+    assert [d["accepted"] for d in sink.deliveries()] == [True]
+
+
+def test_failing_email_behaviour_refuses_the_sender_with_451(sink: Sink) -> None:
+    httpx.put(f"{sink.http}/control/behaviour", json={"kind": "*", "status_code": 503})
+    message = email_message("[FIRING:1] DiskFull (db-1:9100 node)", "DiskFull")
+    with smtplib.SMTP("127.0.0.1", sink.smtp_port, local_hostname="team-mail", timeout=10) as smtp:
+        smtp.starttls(context=unverified_tls())
+        with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+            smtp.send_message(message)
+    assert refused.value.smtp_code == 451
+    [delivery] = sink.deliveries()
+    assert (delivery["kind"], delivery["receiver"], delivery["accepted"]) == (
+        "email",
+        "team-mail",
+        False,
+    )
+
+
+def test_delay_behaviour_holds_the_answer_back(sink: Sink) -> None:
+    behaviour = {"kind": "webhook", "status_code": 200, "delay_seconds": 0.5}
+    httpx.put(f"{sink.http}/control/behaviour", json=behaviour)
+    started = time.monotonic()
+    response = httpx.post(f"{sink.http}/webhook/team-web", json={"status": "firing", "alerts": []})
+    assert response.status_code == 200
+    assert time.monotonic() - started >= 0.5
+    assert [d["accepted"] for d in sink.deliveries()] == [True]
+
+
+def test_behaviour_is_shown_and_reset(sink: Sink) -> None:
+    httpx.put(f"{sink.http}/control/behaviour", json={"kind": "email", "status_code": 503})
+    shown = httpx.get(f"{sink.http}/control/behaviour").json()
+    assert shown == {"email": {"status_code": 503, "delay_seconds": 0.0}}
+    httpx.delete(f"{sink.http}/control/behaviour")
+    assert httpx.get(f"{sink.http}/control/behaviour").json() == {}
+
+
+def test_behaviour_with_unknown_kind_is_refused_with_the_reason(sink: Sink) -> None:
+    response = httpx.put(f"{sink.http}/control/behaviour", json={"kind": "sms", "status_code": 503})
+    assert response.status_code == 422
+    assert "kind must be one of" in response.json()["message"]
+
+
+def test_delivery_that_is_not_json_is_refused_and_not_recorded(sink: Sink) -> None:
+    response = httpx.post(f"{sink.http}/slack/team-slack", content=b"not json")
+    assert response.status_code == 400
+    assert "body is not JSON" in response.json()["message"]
+    assert sink.deliveries() == []
+
+
+def test_delete_clears_deliveries_and_ids_keep_counting(sink: Sink) -> None:
+    message = slack_message("[FIRING:1] HighErrorRate (api critical)", "danger")
+    httpx.post(f"{sink.http}/slack/team-slack", json=message)
+    [before] = sink.deliveries()
+    assert httpx.delete(f"{sink.http}/deliveries").json() == {"cleared": 1}
+    assert sink.deliveries() == []
+    httpx.post(f"{sink.http}/slack/team-slack", json=message)
+    [after] = sink.deliveries()
+    assert after["id"] > before["id"]
+
+
+def test_deliveries_are_listed_oldest_first(sink: Sink) -> None:
+    for receiver in ("first", "second", "third"):
+        httpx.post(f"{sink.http}/webhook/{receiver}", json={"status": "firing", "alerts": []})
+    deliveries = sink.deliveries()
+    assert [d["receiver"] for d in deliveries] == ["first", "second", "third"]
+    assert [d["received_at"] for d in deliveries] == sorted(d["received_at"] for d in deliveries)

@@ -1,0 +1,122 @@
+import copy
+from typing import Any
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.receivers import redirect
+
+WHERE = "alertmanager.yml"
+
+
+def config(*receivers: dict[str, Any], **top: Any) -> dict[str, Any]:
+    return {"route": {"receiver": receivers[0]["name"]}, "receivers": list(receivers), **top}
+
+
+def only_notifier(redirected: dict[str, Any], key: str) -> dict[str, Any]:
+    (notifier,) = redirected["receivers"][0][key]
+    return notifier
+
+
+def test_slack_api_url_goes_to_the_sink_under_the_receiver_name() -> None:
+    redirected, _ = redirect(config({"name": "slack-critical", "slack_configs": [{"api_url": "https://hooks.slack.com/x"}]}), WHERE)
+
+    assert only_notifier(redirected, "slack_configs")["api_url"] == "http://sink:8080/slack/slack-critical"
+
+
+def test_pagerduty_v2_url_goes_to_the_sink_under_the_receiver_name() -> None:
+    redirected, (endpoint,) = redirect(config({"name": "pager", "pagerduty_configs": [{"routing_key": "k"}]}), WHERE)
+
+    assert only_notifier(redirected, "pagerduty_configs")["url"] == "http://sink:8080/pagerduty/pager"
+    assert endpoint.kind == "pagerduty"
+
+
+def test_pagerduty_v1_service_key_gets_the_receiver_as_basic_auth_user_and_insecure_tls() -> None:
+    redirected, (endpoint,) = redirect(config({"name": "db-pager", "pagerduty_configs": [{"service_key": "k"}]}), WHERE)
+
+    http_config = only_notifier(redirected, "pagerduty_configs")["http_config"]
+    assert http_config["basic_auth"] == {"username": "db-pager"}
+    assert http_config["tls_config"] == {"insecure_skip_verify": True}
+    assert endpoint.kind == "pagerduty_v1"
+
+
+def test_webhook_url_goes_to_the_sink_under_the_receiver_name() -> None:
+    redirected, (endpoint,) = redirect(config({"name": "bot", "webhook_configs": [{"url": "https://bot.example.com/hook"}]}), WHERE)
+
+    assert only_notifier(redirected, "webhook_configs")["url"] == "http://sink:8080/webhook/bot"
+    assert endpoint.original == "https://bot.example.com/hook"
+
+
+def test_email_goes_to_the_sink_smarthost_greeting_with_the_receiver_name() -> None:
+    source = config({"name": "oncall", "email_configs": [{"to": "oncall@example.com", "smarthost": "smtp.example.com:587"}]})
+
+    redirected, _ = redirect(source, WHERE)
+
+    notifier = only_notifier(redirected, "email_configs")
+    assert notifier["smarthost"] == "sink:2525"
+    assert notifier["hello"] == "oncall"
+
+
+def test_global_smtp_smarthost_goes_to_the_sink() -> None:
+    source = config({"name": "oncall", "email_configs": [{"to": "a@example.com"}]}, **{"global": {"smtp_smarthost": "smtp.example.com:587"}})
+
+    redirected, _ = redirect(source, WHERE)
+
+    assert redirected["global"]["smtp_smarthost"] == "sink:2525"
+
+
+def test_routing_is_left_untouched() -> None:
+    route = {"receiver": "bot", "group_by": ["alertname"], "routes": [{"receiver": "bot", "matchers": ['severity="critical"']}]}
+    source = {"route": route, "receivers": [{"name": "bot", "webhook_configs": [{"url": "https://x"}]}]}
+
+    redirected, _ = redirect(source, WHERE)
+
+    assert redirected["route"] == route
+
+
+@pytest.mark.parametrize(
+    ("key", "notifier", "kind", "expected"),
+    [
+        ("slack_configs", {"api_url": "https://x"}, "slack", False),
+        ("email_configs", {"to": "a@example.com"}, "email", False),
+        ("pagerduty_configs", {"routing_key": "k"}, "pagerduty", True),
+        ("pagerduty_configs", {"service_key": "k"}, "pagerduty_v1", True),
+        ("webhook_configs", {"url": "https://x"}, "webhook", True),
+    ],
+)
+def test_send_resolved_defaults_per_kind_and_says_it_was_the_default(
+    key: str, notifier: dict[str, Any], kind: str, expected: bool
+) -> None:
+    _, (endpoint,) = redirect(config({"name": "r", key: [notifier]}), WHERE)
+
+    assert (endpoint.kind, endpoint.send_resolved, endpoint.send_resolved_is_default) == (kind, expected, True)
+
+
+def test_explicit_send_resolved_wins_over_the_default() -> None:
+    _, (endpoint,) = redirect(config({"name": "r", "slack_configs": [{"api_url": "https://x", "send_resolved": True}]}), WHERE)
+
+    assert (endpoint.send_resolved, endpoint.send_resolved_is_default) == (True, False)
+
+
+def test_unsupported_receiver_type_is_refused_naming_the_receiver() -> None:
+    source = config({"name": "ops", "opsgenie_configs": [{"api_key": "k"}]})
+
+    with pytest.raises(ConfigError) as raised:
+        redirect(source, WHERE)
+
+    message = str(raised.value)
+    assert message.startswith("alertmanager.yml: receiver 'ops' uses opsgenie_configs")
+    assert "would notify the real service" in message
+
+
+def test_the_input_config_is_not_mutated() -> None:
+    source = config(
+        {"name": "all", "slack_configs": [{"api_url": "https://x"}], "pagerduty_configs": [{"service_key": "k"}],
+         "webhook_configs": [{"url": "https://y"}], "email_configs": [{"to": "a@example.com"}]},
+        **{"global": {"smtp_smarthost": "smtp.example.com:587"}},
+    )
+    before = copy.deepcopy(source)
+
+    redirect(source, WHERE)
+
+    assert source == before
