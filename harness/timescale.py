@@ -9,6 +9,8 @@ stay what the user wrote. PromQL is parsed, never matched with regular expressio
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,6 +21,9 @@ from harness.errors import ConfigError
 
 #: Smallest duration we let scaling produce; Prometheus and Alertmanager need at least a millisecond.
 MINIMUM = timedelta(milliseconds=1)
+#: Prometheus's duration grammar: units largest first, each at most once (`1h30m`, `750ms`).
+DURATION = re.compile(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
+UNIT_SECONDS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
 
 PROMETHEUS_GLOBAL_DURATIONS = ("scrape_interval", "scrape_timeout", "evaluation_interval")
 SCRAPE_CONFIG_DURATIONS = ("scrape_interval", "scrape_timeout")
@@ -69,35 +74,51 @@ class TimeScale:
             tree = promql_parser.parse(expression)
         except ValueError as error:
             raise ConfigError(f"{where}: invalid PromQL: {error}\n    {expression.strip()}") from error
-        default_step = self.compress(evaluation_interval)
+        default_step = evaluation_interval
         return str(promql_parser.transform(tree, post_visit=lambda node: self._rewrite_node(node, default_step)))
+
+    def compress_in_promql(self, real: timedelta) -> timedelta:
+        """Scale a duration written inside PromQL, rounded up to whole seconds.
+
+        promql-parser 0.11 prints sub-second durations truncated (`750ms` as `0s`), so the
+        rewritten expression could not carry them; rounding up also keeps a range window from
+        shrinking below what the scaled scrape interval can fill.
+        """
+        if real < timedelta(0):
+            return -self.compress_in_promql(-real)
+        if real == timedelta(0):
+            return real
+        return timedelta(seconds=max(1, math.ceil(self.compress(real).total_seconds() - 1e-9)))
 
     def _rewrite_node(self, node: Any, default_step: timedelta) -> Any:
         if isinstance(node, promql_parser.VectorSelector) and node.offset is not None:
             return promql_parser.parse(_selector(node) + self._modifiers(node.offset, node.at))
         if isinstance(node, promql_parser.MatrixSelector):
             inner = node.vector_selector
-            text = f"{_selector(inner)}[{format_duration(self.compress(node.range))}]"
+            text = f"{_selector(inner)}[{format_duration(self.compress_in_promql(node.range))}]"
             return promql_parser.parse(text + _modifiers(inner.offset, inner.at))
         if isinstance(node, promql_parser.SubqueryExpr):
             # promql-parser prints `x[5m:]` as `x[5m]`, so a default step is always made explicit.
-            step = format_duration(self.compress(node.step) if node.step else default_step)
-            text = f"{_parenthesised(node.expr)}[{format_duration(self.compress(node.range))}:{step}]"
+            step = format_duration(self.compress_in_promql(node.step or default_step))
+            text = f"{_parenthesised(node.expr)}[{format_duration(self.compress_in_promql(node.range))}:{step}]"
             return promql_parser.parse(text + self._modifiers(node.offset, node.at))
         return None
 
     def _modifiers(self, offset: timedelta | None, at: Any) -> str:
-        scaled = self.compress(offset) if offset is not None else None
+        scaled = self.compress_in_promql(offset) if offset is not None else None
         return _modifiers(scaled, at)
 
 
 def parse_duration(text: str, where: str) -> timedelta:
-    if str(text).strip().rstrip("smhdwy").strip("0") == "" and str(text).strip()[:1] == "0":
+    """Read a Prometheus duration (`30s`, `1h30m`, `750ms`; `0` alone is zero)."""
+    written = str(text).strip()
+    match = DURATION.match(written)
+    if written == "0":
         return timedelta(0)
-    try:
-        return promql_parser.parse_duration(str(text))
-    except ValueError as error:
-        raise ConfigError(f"{where}: {text!r} is not a duration (expected e.g. 30s, 5m, 1h30m): {error}") from error
+    if not written or match is None:
+        raise ConfigError(f"{where}: {text!r} is not a duration (expected e.g. 30s, 5m, 1h30m, 500ms)")
+    seconds = sum(int(amount) * unit for amount, unit in zip(match.groups(), UNIT_SECONDS) if amount)
+    return timedelta(seconds=seconds)
 
 
 def format_duration(duration: timedelta) -> str:

@@ -42,7 +42,7 @@ def validate(model: type[BaseModel], path: Path, data: Any, lines: dict[Location
 
 
 def _problem(path: Path, problem: Any, lines: dict[Location, int]) -> str:
-    location = tuple(part for part in problem["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    location = _in_document(problem["loc"], lines)
     line = None
     for end in range(len(location), -1, -1):
         line = lines.get(location[:end])
@@ -52,6 +52,15 @@ def _problem(path: Path, problem: Any, lines: dict[Location, int]) -> str:
     seen = problem.get("input")
     shown = f" (found {seen!r})" if problem["type"] not in {"missing"} and not isinstance(seen, (dict, list)) else ""
     return f"{path}:{line or 1}: {field}: {problem['msg']}{shown}"
+
+
+def _in_document(loc: tuple[Any, ...], lines: dict[Location, int]) -> Location:
+    """Drop the parts pydantic adds to a location that are not in the file (a union's tag)."""
+    kept: Location = ()
+    for index, part in enumerate(loc):
+        if (*kept, part) in lines or index == len(loc) - 1:
+            kept = (*kept, part)
+    return kept
 
 
 def _index(node: yaml.Node, location: Location, lines: dict[Location, int]) -> None:

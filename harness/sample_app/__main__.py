@@ -14,7 +14,7 @@ def main() -> int:
     # psycopg_pool logs every checkout at INFO: thousands of lines a minute under load.
     logging.getLogger("psycopg.pool").setLevel(logging.WARNING)
 
-    import uvicorn
+    import uvicorn  # type: ignore[import]  # Debian's uvicorn 0.17 ships no type information
 
     from .app import create_app
 

@@ -47,7 +47,7 @@ def create_app(settings: Settings, faults: FaultState | None = None, names: Metr
     db = Database(settings)
     metrics = AppMetrics(API_ROUTES, lambda: db.stats(), names)
     db.attach(metrics)
-    faults = faults if faults is not None else FaultState()
+    state = faults if faults is not None else FaultState()
 
     async def list_items(request: Request) -> Response:
         async def work(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
@@ -96,12 +96,12 @@ def create_app(settings: Settings, faults: FaultState | None = None, names: Metr
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     async def list_faults(request: Request) -> Response:
-        return JSONResponse({"active": faults.describe(), "kinds": faults.kinds})
+        return JSONResponse({"active": state.describe(), "kinds": state.kinds})
 
     async def set_fault(request: Request) -> Response:
         kind = request.path_params["kind"]
         try:
-            fault = faults.set(kind, decode_body(kind, await request.body()))
+            fault = state.set(kind, decode_body(kind, await request.body()))
         except UnknownFaultKind as error:
             return _error(404, str(error))
         except FaultSpecError as error:
@@ -114,14 +114,14 @@ def create_app(settings: Settings, faults: FaultState | None = None, names: Metr
     async def clear_fault(request: Request) -> Response:
         kind = request.path_params["kind"]
         try:
-            was_active = faults.clear(kind)
+            was_active = state.clear(kind)
         except UnknownFaultKind as error:
             return _error(404, str(error))
         log.info("fault %s off", kind)
         return JSONResponse({"cleared": [kind] if was_active else []})
 
     async def clear_faults(request: Request) -> Response:
-        cleared = faults.clear_all()
+        cleared = state.clear_all()
         log.info("all faults off (were on: %s)", ", ".join(cleared) or "none")
         return JSONResponse({"cleared": cleared})
 
@@ -157,7 +157,7 @@ def create_app(settings: Settings, faults: FaultState | None = None, names: Metr
         ],
         middleware=[
             Middleware(RequestMetrics, metrics=metrics, routes=api_routes),
-            Middleware(FaultInjection, faults=faults),
+            Middleware(FaultInjection, faults=state),
         ],
         exception_handlers={Exception: _internal_error},
         lifespan=lifespan,

@@ -169,5 +169,12 @@ def _object_body(
 
 
 def _json_type(value: object) -> str:
-    names = {type(None): "null or an empty body", bool: "a boolean", list: "an array", str: "a string", int: "a number", float: "a number"}
+    names = {
+        type(None): "null or an empty body",
+        bool: "a boolean",
+        list: "an array",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+    }
     return names.get(type(value), type(value).__name__)

@@ -18,6 +18,7 @@ from prometheus_client import (
     ProcessCollector,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 #: 5 ms .. 10 s, for request latency as users feel it.
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -128,7 +129,7 @@ class AppMetrics:
         self._pool_errors.labels(reason).inc()
 
 
-class PoolCollector:
+class PoolCollector(Collector):
     """Pool gauges read from psycopg_pool's ``get_stats()`` at scrape time, so they are never stale."""
 
     def __init__(self, pool_stats: PoolStats, names: MetricNames) -> None:

@@ -51,7 +51,9 @@ IMAGES = {
     "app": ImageBuild("app", ROOT / "harness/sample_app", ROOT / "compose/images/app/Dockerfile"),
     "postgres": ImageBuild("postgres", ROOT / "compose/images/postgres", ROOT / "compose/images/postgres/Dockerfile"),
     "postgres-exporter": ImageBuild(
-        "postgres-exporter", ROOT / "compose/images/postgres-exporter", ROOT / "compose/images/postgres-exporter/Dockerfile"
+        "postgres-exporter",
+        ROOT / "compose/images/postgres-exporter",
+        ROOT / "compose/images/postgres-exporter/Dockerfile",
     ),
 }
 
@@ -76,7 +78,7 @@ def docker_client() -> Iterator[Any]:
     try:
         client.images.get(BASE_IMAGE)
     except docker.errors.ImageNotFound:
-        pytest.fail(f"base image {BASE_IMAGE} is missing. Hint: scripts/setup (or harness.images.ensure_base_image) makes it.")
+        pytest.fail(f"base image {BASE_IMAGE} is missing. Hint: scripts/setup (or images.ensure_base_image) makes it.")
     yield client
     client.close()
 

@@ -68,10 +68,6 @@ def delivery(t: float, name: str, receiver: str, state: str = "firing", detail: 
             "detail": detail}
 
 
-def metric(t: float, query: str) -> dict[str, Any]:
-    return {"t": t, "source": "metric", "name": query, "state": "present", "detail": "1 series"}
-
-
 def timeline(*events: dict[str, Any]) -> pd.DataFrame:
     rows = [{column: "" for column in TIMELINE_COLUMNS} | event for event in events]
     frame = pd.DataFrame(rows, columns=TIMELINE_COLUMNS)

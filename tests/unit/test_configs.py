@@ -77,14 +77,6 @@ def test_prometheus_defaults_are_filled_in_and_scaled_when_absent(tmp_path: Path
     assert settings.scrape_interval == timedelta(minutes=1)
 
 
-def test_per_job_scrape_interval_is_scaled(tmp_path: Path) -> None:
-    source = prometheus_folder(tmp_path, "scrape_configs: [{job_name: app, scrape_interval: 30s}]\n")
-
-    render_prometheus(source, tmp_path / "out", TWENTY)
-
-    assert rendered(tmp_path / "out" / "prometheus.yml")["scrape_configs"][0]["scrape_interval"] == "1s500ms"
-
-
 def test_rule_for_and_expression_are_scaled_in_the_rendered_rule_file(tmp_path: Path) -> None:
     source = prometheus_folder(tmp_path, "rule_files: [rules/*.yml]\n")
 
@@ -112,14 +104,6 @@ def test_invalid_yaml_error_names_file_and_line(tmp_path: Path) -> None:
 
     assert str(raised.value).startswith(f"{source / 'prometheus.yml'}:4:")
     assert "invalid YAML" in str(raised.value)
-
-
-def test_invalid_rule_expression_error_names_the_rule(tmp_path: Path) -> None:
-    rules = "groups:\n  - name: app\n    rules:\n      - alert: Broken\n        expr: rate(errors[5m]\n"
-    source = prometheus_folder(tmp_path, "rule_files: [rules/*.yml]\n", rules)
-
-    with pytest.raises(ConfigError, match=r"app\.yml: groups\[0\] \(app\)\.rules\[0\] \(Broken\)\.expr: invalid PromQL"):
-        render_prometheus(source, tmp_path / "out", TWENTY)
 
 
 # --- Alertmanager ------------------------------------------------------------------------------------

@@ -57,14 +57,6 @@ def test_email_goes_to_the_sink_smarthost_greeting_with_the_receiver_name() -> N
     assert notifier["hello"] == "oncall"
 
 
-def test_global_smtp_smarthost_goes_to_the_sink() -> None:
-    source = config({"name": "oncall", "email_configs": [{"to": "a@example.com"}]}, **{"global": {"smtp_smarthost": "smtp.example.com:587"}})
-
-    redirected, _ = redirect(source, WHERE)
-
-    assert redirected["global"]["smtp_smarthost"] == "sink:2525"
-
-
 def test_routing_is_left_untouched() -> None:
     route = {"receiver": "bot", "group_by": ["alertname"], "routes": [{"receiver": "bot", "matchers": ['severity="critical"']}]}
     source = {"route": route, "receivers": [{"name": "bot", "webhook_configs": [{"url": "https://x"}]}]}

@@ -1,0 +1,159 @@
+from pathlib import Path
+
+import pytest
+from builders import alert, alertmanager_settings, delivery, endpoint, prometheus_settings, scenario, timeline
+
+from harness.errors import InvalidInput
+from harness.expectations import Bounds, Moments, Verdict, bounds, check_deadlines, evaluate
+from harness.timescale import TimeScale
+
+# Real-time config: scrape 15 s, evaluation 15 s, HighErrorRate `for: 5m`, group_wait 30 s.
+# At a scale of 20 that is 0.75 s + 0.75 s + 15 s (+ 1.5 s); deadlines of 8m / 9m / 2m become 24 s / 27 s / 6 s.
+TWENTY = TimeScale(20)
+MOMENTS = Moments(baseline_start=0.0, fault_start=100.0, fault_end=130.0, end=200.0)
+PROMETHEUS = prometheus_settings()
+ALERTMANAGER = alertmanager_settings(
+    endpoint("pagerduty-critical", "pagerduty", send_resolved=True),
+    endpoint("slack-critical", "slack", send_resolved=False),
+    endpoint("default-webhook", "webhook", send_resolved=True),
+)
+
+FIRES = {"type": "alert_fires", "alert": "HighErrorRate", "within": "8m"}
+DELIVERED = {"type": "alert_delivered", "alert": "HighErrorRate", "receivers": ["pagerduty-critical", "slack-critical"],
+             "within": "9m"}
+RESOLVES = {"type": "alert_resolves", "alert": "HighErrorRate", "within": "2m"}
+NO_ALERTS = {"type": "no_alerts"}
+
+#: HighErrorRate goes pending 1 s into the fault and fires 16 s later (after its scaled `for:` of 15 s).
+FIRED = [alert(101.0, "HighErrorRate", "pending"), alert(117.0, "HighErrorRate", "firing")]
+
+
+def verdict(expectation: dict, *events: dict) -> Verdict:
+    (only,) = evaluate(scenario(expectation), timeline(*events), MOMENTS, PROMETHEUS, ALERTMANAGER, TWENTY)
+    return only
+
+
+# --- alert_fires -------------------------------------------------------------------------------------
+
+
+def test_alert_firing_within_the_deadline_passes_with_the_measured_time() -> None:
+    result = verdict(FIRES, *FIRED)
+
+    assert result.passed
+    assert result.detail == "pending after 1.0 s; firing after 17.0 s"
+    assert (result.deadline_s, result.measured_s, result.bound_s) == (24.0, 17.0, 16.5)
+
+
+def test_alert_firing_after_the_deadline_fails() -> None:
+    result = verdict(FIRES, alert(101.0, "HighErrorRate", "pending"), alert(130.0, "HighErrorRate", "firing"))
+
+    assert not result.passed
+    assert result.detail == "pending after 1.0 s; firing after 30.0 s"
+
+
+def test_alert_already_firing_before_the_fault_fails() -> None:
+    result = verdict(FIRES, alert(60.0, "HighErrorRate", "firing"), *FIRED)
+
+    assert not result.passed
+    assert result.detail == "it was already active before the fault started"
+
+
+# --- alert_delivered ---------------------------------------------------------------------------------
+
+
+def test_delivery_to_exactly_the_expected_receivers_passes() -> None:
+    result = verdict(
+        DELIVERED, *FIRED, delivery(118.0, "HighErrorRate", "pagerduty-critical"),
+        delivery(119.0, "HighErrorRate", "slack-critical"),
+    )
+
+    assert result.passed
+    assert result.detail == "pagerduty-critical: 18.0 s; slack-critical: 19.0 s"
+    assert result.measured_s == 19.0
+
+
+def test_delivery_also_to_another_receiver_fails_naming_it() -> None:
+    result = verdict(
+        DELIVERED, *FIRED, delivery(118.0, "HighErrorRate", "pagerduty-critical"),
+        delivery(119.0, "HighErrorRate", "slack-critical"), delivery(119.0, "HighErrorRate", "default-webhook"),
+    )
+
+    assert not result.passed
+    assert result.detail.endswith("also delivered to default-webhook, which should not have been")
+
+
+def test_delivery_missing_for_one_receiver_fails_naming_it() -> None:
+    result = verdict(DELIVERED, *FIRED, delivery(118.0, "HighErrorRate", "pagerduty-critical"))
+
+    assert not result.passed
+    assert result.detail == "pagerduty-critical: 18.0 s; slack-critical: nothing arrived"
+
+
+# --- alert_resolves ----------------------------------------------------------------------------------
+
+
+def test_resolution_passes_with_resolved_notices_only_where_send_resolved_is_true() -> None:
+    result = verdict(
+        RESOLVES, *FIRED,
+        delivery(118.0, "HighErrorRate", "pagerduty-critical"), delivery(119.0, "HighErrorRate", "slack-critical"),
+        alert(133.0, "HighErrorRate", "inactive"), delivery(135.0, "HighErrorRate", "pagerduty-critical", "resolved"),
+    )
+
+    assert result.passed
+    assert result.detail == (
+        "inactive after 3.0 s; pagerduty-critical: resolved notification after 5.0 s; "
+        "slack-critical: none expected (send_resolved: false)"
+    )
+
+
+def test_resolution_without_the_resolved_notification_fails_naming_the_receiver() -> None:
+    result = verdict(
+        RESOLVES, *FIRED, delivery(118.0, "HighErrorRate", "pagerduty-critical"), alert(133.0, "HighErrorRate", "inactive"),
+    )
+
+    assert not result.passed
+    assert result.detail == "inactive after 3.0 s; pagerduty-critical: no resolved notification"
+
+
+def test_alert_still_firing_at_the_end_does_not_resolve() -> None:
+    result = verdict(RESOLVES, *FIRED)
+
+    assert not result.passed
+    assert result.detail == "still firing at the end of the run"
+
+
+# --- no_alerts ---------------------------------------------------------------------------------------
+
+
+def test_no_alerts_passes_on_a_quiet_timeline() -> None:
+    result = verdict(NO_ALERTS, alert(5.0, "Watchdog", "inactive"))
+
+    assert result.passed
+    assert result.detail == "nothing pending, firing or delivered in 200.0 s"
+
+
+def test_no_alerts_fails_naming_the_active_alert_and_its_delivery() -> None:
+    result = verdict(NO_ALERTS, alert(50.0, "TargetDown", "pending"), delivery(70.0, "TargetDown", "default-webhook"))
+
+    assert not result.passed
+    assert result.detail == "active: TargetDown; delivered: TargetDown -> default-webhook"
+
+
+# --- deadlines and bounds ----------------------------------------------------------------------------
+
+
+def test_deadline_below_the_earliest_delivery_is_refused_showing_the_arithmetic(tmp_path: Path) -> None:
+    too_short = scenario({**DELIVERED, "within": "5m"}, path=tmp_path / "s.yml")
+
+    with pytest.raises(InvalidInput) as raised:
+        check_deadlines(too_short, PROMETHEUS, ALERTMANAGER)
+
+    assert str(raised.value) == (
+        f"{tmp_path / 's.yml'}: expectations.0 (alert_delivered HighErrorRate): within 300 s is shorter than the "
+        "earliest possible 360 s (scrape 15 s + evaluation 15 s + for 300 s + group_wait 30 s). "
+        "Hint: give it at least 360 s, better twice that."
+    )
+
+
+def test_bounds_at_a_scale_of_twenty() -> None:
+    assert bounds("HighErrorRate", PROMETHEUS, ALERTMANAGER, TWENTY) == Bounds(fires=16.5, delivered=18.0, resolves=1.5)
