@@ -68,10 +68,13 @@ class DeliveryHandler:
 
 
 def protocol_factory(handler: DeliveryHandler, tls: ssl.SSLContext) -> Callable[[], SMTP]:
-    """A factory for `loop.create_server`: STARTTLS offered, not required, any login accepted."""
+    """A factory for `loop.create_server`: STARTTLS offered, AUTH PLAIN with any login accepted.
+
+    Alertmanager logs in whenever the server offers AUTH and the receiver has an auth_username;
+    its LOGIN client rejects aiosmtpd's prompts (`User Name`), so only PLAIN is offered.
+    """
 
     def accept_any_login(mechanism: str, login: bytes, password: bytes) -> bool:
-        # A user's receiver may keep its auth_username; refusing it would fail the delivery.
         return True
 
     def make() -> SMTP:
@@ -81,6 +84,7 @@ def protocol_factory(handler: DeliveryHandler, tls: ssl.SSLContext) -> Callable[
             ident="notification sink",
             tls_context=tls,
             auth_callback=accept_any_login,
+            auth_exclude_mechanism=["LOGIN"],
         )
 
     return make

@@ -20,14 +20,12 @@ from typing import Any
 import httpx
 import pytest
 
+from harness import engine
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTEXT = ROOT / "harness" / "sink_service"
-DOCKERFILE = ROOT / "compose" / "images" / "sink" / "Dockerfile"
-BASE_IMAGE = "harness/base:bookworm"
-TAG = "harness/sink:test-sink"
-LABELS = {"dev.monitoring-harness.managed": "true", "dev.monitoring-harness.run": "test-sink"}
+LABELS = engine.run_labels("test-sink")
 V1_PATH = "/generic/2010-04-15/create_event.json"
 
 
@@ -71,35 +69,17 @@ def wait_until_healthy(url: str, container: Any, timeout: float = 20.0) -> None:
 
 
 @pytest.fixture(scope="module")
-def sink() -> Iterator[Sink]:
+def sink(stack_images: dict[str, str]) -> Iterator[Sink]:
     import docker
     import docker.errors
 
     try:
         client = docker.from_env()
-        client.images.get(BASE_IMAGE)
-    except docker.errors.ImageNotFound:
-        pytest.fail(
-            f"base image {BASE_IMAGE} is not here. Hint: build it with "
-            "harness.images.ensure_base_image().",
-            pytrace=False,
-        )
+        client.ping()
     except docker.errors.DockerException as error:
-        pytest.fail(f"no Docker engine answers ({error}).", pytrace=False)
-    try:
-        image, _ = client.images.build(
-            path=str(CONTEXT),
-            dockerfile=str(DOCKERFILE),
-            buildargs={"BASE_IMAGE": BASE_IMAGE},
-            tag=TAG,
-            labels=LABELS,
-            rm=True,
-        )
-    except docker.errors.BuildError as error:
-        log = "".join(str(line.get("stream", line.get("error", ""))) for line in error.build_log)
-        pytest.fail(f"sink image did not build: {error}\n{log[-3000:]}", pytrace=False)
+        pytest.fail(f"no Docker engine answers ({error}). Hint: scripts/setup starts one.", pytrace=False)
     container = client.containers.run(
-        image.id,
+        stack_images["sink"],
         detach=True,
         labels=LABELS,
         ports={
