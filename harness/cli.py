@@ -18,7 +18,7 @@ from harness.stackfile import load_stack
 from harness.timescale import TimeScale
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 StackOption = Annotated[Path, typer.Option("--stack", envvar="HARNESS_STACK", help="Compose file of the stack")]
 ScaleOption = Annotated[float, typer.Option("--scale", envvar="HARNESS_SCALE", help="time compression factor; 1 = real time")]

@@ -51,7 +51,8 @@ def _problem(path: Path, problem: Any, lines: dict[Location, int]) -> str:
     field = ".".join(str(part) for part in location) or "(top level)"
     seen = problem.get("input")
     shown = f" (found {seen!r})" if problem["type"] not in {"missing"} and not isinstance(seen, (dict, list)) else ""
-    return f"{path}:{line or 1}: {field}: {problem['msg']}{shown}"
+    message = problem["msg"].removeprefix("Value error, ")
+    return f"{path}:{line or 1}: {field}: {message}{shown}"
 
 
 def _in_document(loc: tuple[Any, ...], lines: dict[Location, int]) -> Location:

@@ -33,7 +33,7 @@ def test_bad_duration_names_file_line_and_field(tmp_path: Path) -> None:
         expectations: [{type: no_alerts}]
     """)
 
-    assert load_error(path).startswith(f"{path}:2: baseline: Value error, '2 minutes' is not a duration")
+    assert load_error(path).startswith(f"{path}:2: baseline: '2 minutes' is not a duration")
 
 
 def test_bad_duration_inside_an_expectation_names_the_line_of_its_key(tmp_path: Path) -> None:

@@ -1,0 +1,135 @@
+"""The `harness` command as a user runs it: verdicts, exit codes, reports, and nothing left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import engine, polling
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def harness(*args: str, reports: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", *args, "--reports", str(reports)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+
+
+def our_containers() -> list[str]:
+    return [c.name for c in engine.client().containers.list(all=True, filters={"label": engine.MANAGED_LABEL})
+            if c.labels.get(engine.RUN_LABEL, "").startswith("20")]
+
+
+def start_gate_and_wait_until_healthy(reports: Path) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "gate", "--reports", str(reports)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+
+    def healthy() -> bool:
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        lines.append(line)
+        if not line and process.poll() is not None:
+            raise AssertionError("harness gate ended before the stack was healthy:\n" + "".join(lines))
+        return "stack healthy" in line
+
+    polling.wait_for(healthy, timeout=300, interval=0, describe="harness gate reports a healthy stack")
+    return process
+
+
+def test_default_gate_verifies_the_default_stack_and_writes_a_report(tmp_path: Path) -> None:
+    result = harness("gate", reports=tmp_path)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "VERIFIED" in result.stderr
+    (run_dir,) = tmp_path.iterdir()
+    report = json.loads((run_dir / "report.json").read_text())
+    verdicts = {s["name"]: [v["expectation"] for v in s["verdicts"] if v["passed"]] for s in report["scenarios"]}
+    assert "HighErrorRate reaches exactly pagerduty-critical, slack-critical" in verdicts["high-error-rate"]
+    assert "no alert fires and nothing is delivered" in verdicts["quiet-baseline"]
+    markdown = (run_dir / "report.md").read_text()
+    assert "**Verdict: PASS**" in markdown
+    assert "earliest possible" in markdown
+    assert our_containers() == []
+
+
+def test_scenario_with_a_bad_field_exits_2_naming_file_line_and_field(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yml"
+    scenario.write_text(
+        "name: bad\nexpectations:\n  - type: alert_fires\n    alert: HighErrorRate\n    within: soon\n"
+    )
+
+    result = harness("run", str(scenario), reports=tmp_path / "reports")
+
+    assert result.returncode == 2
+    assert f"{scenario}:5: expectations.0.within" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert our_containers() == []
+
+
+def test_deadline_shorter_than_the_theoretical_bound_is_refused_with_the_arithmetic(tmp_path: Path) -> None:
+    scenario = tmp_path / "impatient.yml"
+    scenario.write_text(
+        "name: impatient\nexpectations:\n  - type: alert_fires\n    alert: HighErrorRate\n    within: 1m\n"
+    )
+
+    result = harness("run", str(scenario), reports=tmp_path / "reports")
+
+    assert result.returncode == 2
+    assert "shorter than the earliest possible 330 s" in " ".join(result.stderr.split())
+    assert our_containers() == []
+
+
+def test_unknown_alert_in_a_scenario_is_refused_listing_the_known_ones(tmp_path: Path) -> None:
+    scenario = tmp_path / "typo.yml"
+    scenario.write_text("name: typo\nexpectations:\n  - type: alert_fires\n    alert: HighErorRate\n    within: 9m\n")
+
+    result = harness("run", str(scenario), reports=tmp_path / "reports")
+
+    assert result.returncode == 2
+    assert "no alerting rule named 'HighErorRate'" in " ".join(result.stderr.split())
+
+
+def test_ctrl_c_removes_every_container_and_network_of_the_run(tmp_path: Path) -> None:
+    process = start_gate_and_wait_until_healthy(tmp_path)
+
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=120)
+
+    assert process.returncode == 130, output[-2000:]
+    assert "Interrupted" in output
+    assert our_containers() == []
+    assert engine.client().networks.list(filters={"label": engine.MANAGED_LABEL}) == []
+
+
+def test_sweep_removes_what_a_killed_run_left_behind(tmp_path: Path) -> None:
+    process = start_gate_and_wait_until_healthy(tmp_path)
+    process.kill()
+    process.wait(timeout=30)
+    assert our_containers() != []
+
+    result = subprocess.run([sys.executable, "-m", "harness.cli", "sweep"], cwd=ROOT, capture_output=True, text=True)
+
+    assert result.returncode == 0
+    assert our_containers() == []
+
+
+@pytest.mark.parametrize("command", ["gate", "images"])
+def test_missing_stack_file_exits_2_with_its_path(tmp_path: Path, command: str) -> None:
+    missing = tmp_path / "nope.yml"
+    args = [command, "--stack", str(missing)]
+    result = subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=ROOT, capture_output=True, text=True)
+
+    assert result.returncode == 2
+    assert f"{missing}: stack file not found" in " ".join(result.stderr.split())
