@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import promql_parser
 import yaml
 
 from harness import receivers
@@ -38,6 +39,7 @@ class AlertRule:
     for_: timedelta
     labels: dict[str, str]
     where: str
+    longest_range: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -141,10 +143,24 @@ def _render_rule_file(source: Path, target: Path, scale: TimeScale, evaluation_i
             rule["expr"] = scale.compress_promql(original_expr, f"{where}.expr", evaluation_interval)
             if "alert" in rule:
                 labels = {str(key): str(value) for key, value in (rule.get("labels") or {}).items()}
-                rules.append(AlertRule(name, original_expr.strip(), rule["expr"], real_for, labels, where))
+                longest = longest_range(original_expr)
+                rules.append(AlertRule(name, original_expr.strip(), rule["expr"], real_for, labels, where, longest))
     target.parent.mkdir(parents=True, exist_ok=True)
     _dump_yaml(document, target)
     return rules
+
+
+def longest_range(expression: str) -> timedelta:
+    """The longest range window or subquery range in a (valid) PromQL expression, real time."""
+    longest = timedelta(0)
+
+    def visit(node: object) -> None:
+        nonlocal longest
+        if isinstance(node, (promql_parser.MatrixSelector, promql_parser.SubqueryExpr)):
+            longest = max(longest, node.range)
+
+    promql_parser.walk(promql_parser.parse(expression), post_visit=visit)
+    return longest
 
 
 def _scale_route(route: dict[str, Any], scale: TimeScale, where: str) -> None:

@@ -1,8 +1,15 @@
 """Expectations with deadlines -> verdicts, read from a run's timeline.
 
-Each verdict carries the deadline, the measured time and the theoretical earliest time (the bound:
-scrape + evaluation + `for:` + group_wait, all as scaled for the run), so a report can say not
-only "it arrived in 14 s" but "1.2 s after the earliest moment it could have".
+Each verdict carries the deadline, the measured time and the theoretical window the event must
+fall in (all as scaled for the run), so a report can say not only "it arrived in 14 s" but
+"1.2 s after the earliest moment it could have":
+
+- firing: at the earliest `for:` after the fault (a scrape and an evaluation right at the fault),
+  at the latest scrape + evaluation + `for:`;
+- delivery: the same, plus group_wait;
+- resolution: at the earliest one evaluation after the fault ends, at the latest the rule's
+  longest range window + scrape + evaluation (the window must empty of bad samples); the resolved
+  notification may wait a further group_interval.
 """
 
 from __future__ import annotations
@@ -36,30 +43,44 @@ class Verdict:
     detail: str
     deadline_s: float | None = None
     measured_s: float | None = None
-    bound_s: float | None = None
+    window: Window | None = None
 
     def slack_s(self) -> float | None:
         """How much later than the theoretical earliest moment the measured event came."""
-        if self.measured_s is None or self.bound_s is None:
+        if self.measured_s is None or self.window is None:
             return None
-        return self.measured_s - self.bound_s
+        return self.measured_s - self.window.earliest
+
+
+@dataclass(frozen=True)
+class Window:
+    """When an event can happen at the earliest and is due at the latest (scaled seconds)."""
+
+    earliest: float
+    latest: float
 
 
 @dataclass(frozen=True)
 class Bounds:
-    """Theoretical earliest times (scaled seconds) for one alert rule on one stack."""
+    """Theoretical windows for one alert rule on one stack."""
 
-    fires: float
-    delivered: float
-    resolves: float
+    fires: Window
+    delivered: Window
+    resolves: Window
 
 
 def bounds(alert: str, prometheus: PrometheusSettings, alertmanager: AlertmanagerSettings, scale: TimeScale) -> Bounds:
     rule = prometheus.rule(alert)
     scrape = _scaled(prometheus.scrape_interval, scale)
     evaluation = _scaled(prometheus.evaluation_interval, scale)
-    fires = scrape + evaluation + _scaled(rule.for_, scale)
-    return Bounds(fires=fires, delivered=fires + _scaled(alertmanager.group_wait, scale), resolves=scrape + evaluation)
+    hold = _scaled(rule.for_, scale)
+    group_wait = _scaled(alertmanager.group_wait, scale)
+    resolves = Window(evaluation, _scaled(rule.longest_range, scale) + scrape + evaluation)
+    return Bounds(
+        fires=Window(hold, scrape + evaluation + hold),
+        delivered=Window(hold + group_wait, scrape + evaluation + hold + group_wait),
+        resolves=resolves,
+    )
 
 
 def check_deadlines(scenario: Scenario, prometheus: PrometheusSettings, alertmanager: AlertmanagerSettings) -> None:
@@ -70,22 +91,24 @@ def check_deadlines(scenario: Scenario, prometheus: PrometheusSettings, alertman
             continue
         rule = prometheus.rule(expectation.alert)
         bound = bounds(expectation.alert, prometheus, alertmanager, one)
-        earliest = {AlertFires: bound.fires, AlertDelivered: bound.delivered, AlertResolves: bound.resolves}[
+        latest = {AlertFires: bound.fires, AlertDelivered: bound.delivered, AlertResolves: bound.resolves}[
             type(expectation)
-        ]
-        if expectation.within.total_seconds() < earliest:
+        ].latest
+        if expectation.within.total_seconds() < latest:
             parts = (
                 f"scrape {prometheus.scrape_interval.total_seconds():g} s + evaluation "
                 f"{prometheus.evaluation_interval.total_seconds():g} s"
             )
-            if not isinstance(expectation, AlertResolves):
+            if isinstance(expectation, AlertResolves):
+                parts += f" + longest range window {rule.longest_range.total_seconds():g} s"
+            else:
                 parts += f" + for {rule.for_.total_seconds():g} s"
             if isinstance(expectation, AlertDelivered):
                 parts += f" + group_wait {alertmanager.group_wait.total_seconds():g} s"
             raise InvalidInput(
                 f"{scenario.path}: expectations.{index} ({expectation.type} {expectation.alert}): "
-                f"within {expectation.within.total_seconds():g} s is shorter than the earliest possible "
-                f"{earliest:g} s ({parts}). Hint: give it at least {earliest:g} s, better twice that."
+                f"within {expectation.within.total_seconds():g} s is shorter than the {latest:g} s it can "
+                f"take ({parts}). Hint: give it at least {latest:g} s, better twice that."
             )
 
 
@@ -145,18 +168,18 @@ class _Judge:
 
     def _alert_fires(self, expectation: AlertFires) -> Verdict:
         deadline = self._deadline(expectation.within)
-        bound = bounds(expectation.alert, self.prometheus, self.alertmanager, self.scale).fires
+        window = bounds(expectation.alert, self.prometheus, self.alertmanager, self.scale).fires
         title = f"{expectation.alert} goes pending, then firing"
         alerts = self._events("alert", expectation.alert)
         early = alerts[(alerts["t"] < self.moments.fault_start) & alerts["state"].isin(["pending", "firing"])]
         if not early.empty:
-            return Verdict(title, expectation.type, False, "it was already active before the fault started", deadline, None, bound)
+            return Verdict(title, expectation.type, False, "it was already active before the fault started", deadline, None, window)
         after = alerts[alerts["t"] >= self.moments.fault_start]
         pending = after[after["state"] == "pending"]
         firing = after[after["state"] == "firing"]
         if firing.empty:
             last = after["state"].iloc[-1] if not after.empty else "never active"
-            return Verdict(title, expectation.type, False, f"never fired (last state: {last})", deadline, None, bound)
+            return Verdict(title, expectation.type, False, f"never fired (last state: {last})", deadline, None, window)
         measured = float(firing["t"].iloc[0]) - self.moments.fault_start
         rule_for = self.prometheus.rule(expectation.alert).for_
         notes = []
@@ -166,11 +189,11 @@ class _Judge:
             notes.insert(0, f"pending after {float(pending['t'].iloc[0]) - self.moments.fault_start:.1f} s")
         notes.append(f"firing after {measured:.1f} s")
         passed = measured <= deadline and "pending was not observed before firing" not in notes
-        return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, bound)
+        return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, window)
 
     def _alert_delivered(self, expectation: AlertDelivered) -> Verdict:
         deadline = self._deadline(expectation.within)
-        bound = bounds(expectation.alert, self.prometheus, self.alertmanager, self.scale).delivered
+        window = bounds(expectation.alert, self.prometheus, self.alertmanager, self.scale).delivered
         title = f"{expectation.alert} reaches exactly {', '.join(expectation.receivers)}"
         unknown = sorted(set(expectation.receivers) - set(self.alertmanager.receiver_names()))
         if unknown:
@@ -192,18 +215,18 @@ class _Judge:
             notes.append(f"also delivered to {', '.join(others)}, which should not have been")
         measured = max(times) if len(times) == len(expectation.receivers) else None
         passed = measured is not None and measured <= deadline and not others
-        return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, bound)
+        return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, window)
 
     def _alert_resolves(self, expectation: AlertResolves) -> Verdict:
         deadline = self._deadline(expectation.within)
-        bound = bounds(expectation.alert, self.prometheus, self.alertmanager, self.scale).resolves
+        window = bounds(expectation.alert, self.prometheus, self.alertmanager, self.scale).resolves
         title = f"{expectation.alert} resolves, with resolved notifications where asked for"
         alerts = self._events("alert", expectation.alert)
         after = alerts[alerts["t"] >= self.moments.fault_end]
         if alerts.empty:
-            return Verdict(title, expectation.type, False, "it never fired, so it cannot resolve", deadline, None, bound)
+            return Verdict(title, expectation.type, False, "it never fired, so it cannot resolve", deadline, None, window)
         if alerts["state"].iloc[-1] != "inactive":
-            return Verdict(title, expectation.type, False, f"still {alerts['state'].iloc[-1]} at the end of the run", deadline, None, bound)
+            return Verdict(title, expectation.type, False, f"still {alerts['state'].iloc[-1]} at the end of the run", deadline, None, window)
         resolved_at = float(after[after["state"] == "inactive"]["t"].iloc[0]) if not after.empty else self.moments.fault_end
         notes = [f"inactive after {resolved_at - self.moments.fault_end:.1f} s"]
         times = [resolved_at - self.moments.fault_end]
@@ -228,7 +251,7 @@ class _Judge:
                 notes.append(f"{receiver}: none expected (send_resolved: false)")
         measured = max(times)
         passed = passed and measured <= deadline
-        return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, bound)
+        return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, window)
 
     def _wants_resolved(self, receiver: str) -> bool:
         return any(e.send_resolved for e in self.alertmanager.endpoints if e.receiver == receiver)

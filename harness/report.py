@@ -106,7 +106,8 @@ def _verdict(verdict: Any, scale: float) -> dict[str, Any]:
         **dataclasses.asdict(verdict),
         "deadline": shown(verdict.deadline_s),
         "measured": shown(verdict.measured_s),
-        "bound": shown(verdict.bound_s),
+        "earliest": shown(verdict.window.earliest if verdict.window else None),
+        "latest": shown(verdict.window.latest if verdict.window else None),
         "measured_real": "–" if verdict.measured_s is None else _real(verdict.measured_s * scale),
         "slack_s": verdict.slack_s(),
     }

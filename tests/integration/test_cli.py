@@ -87,7 +87,7 @@ def test_deadline_shorter_than_the_theoretical_bound_is_refused_with_the_arithme
     result = harness("run", str(scenario), reports=tmp_path / "reports")
 
     assert result.returncode == 2
-    assert "shorter than the earliest possible 330 s" in " ".join(result.stderr.split())
+    assert "shorter than the 330 s it can take (scrape 15 s + evaluation 15 s + for 300 s)" in " ".join(result.stderr.split())
     assert our_containers() == []
 
 

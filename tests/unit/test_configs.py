@@ -174,3 +174,11 @@ def test_default_alertmanager_renders_with_every_receiver_sent_to_the_sink(tmp_p
         "slack-warnings": "http://sink:8080/slack/slack-warnings",
         "email-oncall": "sink:2525 as email-oncall",
     }
+
+
+def test_rule_summary_knows_its_longest_range_window() -> None:
+    from datetime import timedelta
+
+    from harness.configs import longest_range
+
+    assert longest_range('rate(a[5m]) / rate(b[1m]) > max_over_time(c[10m:1m])') == timedelta(minutes=10)

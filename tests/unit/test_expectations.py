@@ -4,7 +4,7 @@ import pytest
 from builders import alert, alertmanager_settings, delivery, endpoint, prometheus_settings, scenario, timeline
 
 from harness.errors import InvalidInput
-from harness.expectations import Bounds, Moments, Verdict, bounds, check_deadlines, evaluate
+from harness.expectations import Bounds, Moments, Verdict, Window, bounds, check_deadlines, evaluate
 from harness.timescale import TimeScale
 
 # Real-time config: scrape 15 s, evaluation 15 s, HighErrorRate `for: 5m`, group_wait 30 s.
@@ -41,7 +41,8 @@ def test_alert_firing_within_the_deadline_passes_with_the_measured_time() -> Non
 
     assert result.passed
     assert result.detail == "pending after 1.0 s; firing after 17.0 s"
-    assert (result.deadline_s, result.measured_s, result.bound_s) == (24.0, 17.0, 16.5)
+    assert (result.deadline_s, result.measured_s, result.window) == (24.0, 17.0, Window(15.0, 16.5))
+    assert result.slack_s() == 2.0
 
 
 def test_alert_firing_after_the_deadline_fails() -> None:
@@ -142,7 +143,7 @@ def test_no_alerts_fails_naming_the_active_alert_and_its_delivery() -> None:
 # --- deadlines and bounds ----------------------------------------------------------------------------
 
 
-def test_deadline_below_the_earliest_delivery_is_refused_showing_the_arithmetic(tmp_path: Path) -> None:
+def test_deadline_below_the_latest_theoretical_delivery_is_refused_showing_the_arithmetic(tmp_path: Path) -> None:
     too_short = scenario({**DELIVERED, "within": "5m"}, path=tmp_path / "s.yml")
 
     with pytest.raises(InvalidInput) as raised:
@@ -150,10 +151,12 @@ def test_deadline_below_the_earliest_delivery_is_refused_showing_the_arithmetic(
 
     assert str(raised.value) == (
         f"{tmp_path / 's.yml'}: expectations.0 (alert_delivered HighErrorRate): within 300 s is shorter than the "
-        "earliest possible 360 s (scrape 15 s + evaluation 15 s + for 300 s + group_wait 30 s). "
+        "360 s it can take (scrape 15 s + evaluation 15 s + for 300 s + group_wait 30 s). "
         "Hint: give it at least 360 s, better twice that."
     )
 
 
-def test_bounds_at_a_scale_of_twenty() -> None:
-    assert bounds("HighErrorRate", PROMETHEUS, ALERTMANAGER, TWENTY) == Bounds(fires=16.5, delivered=18.0, resolves=1.5)
+def test_bounds_at_a_scale_of_twenty_run_from_for_alone_to_scrape_plus_evaluation_plus_for() -> None:
+    assert bounds("HighErrorRate", PROMETHEUS, ALERTMANAGER, TWENTY) == Bounds(
+        fires=Window(15.0, 16.5), delivered=Window(16.5, 18.0), resolves=Window(0.75, 1.5)
+    )
