@@ -13,7 +13,7 @@ from rich.console import Console
 from harness import engine, gate
 from harness.errors import HarnessError, InvalidInput
 from harness.scenario import load_scenario, load_suite
-from harness.stack import prepare_images
+from harness.stack import prepare_images, prepare_sidecar_image
 from harness.stackfile import load_stack
 from harness.timescale import TimeScale
 
@@ -59,6 +59,7 @@ def images_command(stack: StackOption = DEFAULT_STACK, traceback: TracebackOptio
 
     def work() -> int:
         resolved, omitted = prepare_images(load_stack(stack), _progress)
+        resolved["(harness sidecar)"] = prepare_sidecar_image(_progress)
         for image in resolved.values():
             took = f" in {image.seconds:.1f} s" if image.source == "built" else ""
             console.print(f"  {image.service:<18} {image.source:<7} {image.tag}{took}")
@@ -104,13 +105,15 @@ def _run(scenarios: list, name: str, stack: Path, scale: float, reports: Path) -
         console.print(f"report: {reports / run_id / 'report.md'}")
         raise
     for result in run.results:
-        mark = "[green]pass[/]" if result.passed else "[red]FAIL[/]"
+        mark = "[green]pass[/]" if result.passed else ("[yellow]SKIPPED[/]" if result.skipped else "[red]FAIL[/]")
         console.print(f"{mark} {result.scenario.name}")
         for verdict in result.verdicts:
             sign = "[green]✓[/]" if verdict.passed else "[red]✗[/]"
             console.print(f"    {sign} {verdict.expectation}: {verdict.detail}")
         if result.error:
             console.print(f"    [red]{result.error}[/]")
+        if result.skipped:
+            console.print(f"    [yellow]{result.skipped}[/]")
     console.print(f"report: {path}")
     console.print("[bold green]VERIFIED[/]" if run.passed else "[bold red]NOT VERIFIED[/]")
     return 0 if run.passed else 1

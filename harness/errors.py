@@ -9,6 +9,7 @@
         ├── StackError           a container did not start or never became healthy
         ├── LoadError            the load generator could not run
         └── FaultError           a fault could not be switched on or off
+            └── FaultSkipped     a fault needs a cooperation the stack cannot give (not an error of the stack)
 
 A failed *expectation* is not an exception: it is a verdict in the report (exit 1).
 """
@@ -50,3 +51,7 @@ class LoadError(RunFailure):
 
 class FaultError(RunFailure):
     """A fault could not be switched on or off."""
+
+
+class FaultSkipped(FaultError):
+    """A fault needs the app's cooperation and the stack's app cannot give it."""

@@ -90,6 +90,7 @@ def _scenario(result: ScenarioResult, scale: float) -> dict[str, Any]:
         "passed": result.passed,
         "passed_count": sum(v.passed for v in result.verdicts),
         "error": result.error,
+        "skipped": result.skipped,
         "wall_seconds": result.wall_seconds,
         "faults": result.faults,
         "load": dataclasses.asdict(result.load) if result.load else None,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness import expectations, polling
-from harness.errors import FaultError, HarnessError, StackError
+from harness.errors import FaultError, FaultSkipped, HarnessError, StackError
 from harness.expectations import Moments, Verdict
 from harness.load import LoadProfile, LoadRun, LoadSummary
 from harness.observer import Observer
@@ -35,11 +35,13 @@ class ScenarioResult:
     load: LoadSummary | None = None
     faults: list[str] = field(default_factory=list)
     error: str | None = None
+    skipped: str | None = None
     wall_seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
-        return self.error is None and bool(self.verdicts) and all(v.passed for v in self.verdicts)
+        return (self.error is None and self.skipped is None and bool(self.verdicts)
+                and all(v.passed for v in self.verdicts))
 
 
 def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progress: Progress = lambda _: None) -> ScenarioResult:
@@ -78,13 +80,19 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
             progress(f"{scenario.name}: recovery, up to {recovery:.1f} s")
             _wait_recovery(live, scenario, observer, fault_start, fault_end, recovery)
             moments = Moments(baseline_start, fault_start if scenario.faults else polling.now(), fault_end, polling.now())
+        except FaultSkipped as skipped:
+            result.skipped = str(skipped)
+            moments = None
         except HarnessError as error:
             result.error = f"{type(error).__name__}: {error}"
             moments = None
         finally:
             for scheduled in reversed(active):
-                with contextlib.suppress(FaultError):
+                try:
                     scheduled.fault.stop(live)
+                except FaultError as error:
+                    undo = f"could not undo {scheduled.fault.kind}: {error}"
+                    result.error = f"{result.error}; {undo}" if result.error else f"FaultError: {undo}"
             if load is not None:
                 with contextlib.suppress(HarnessError):
                     result.load = load.stop()
@@ -105,10 +113,18 @@ def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:
     windows = [live.scale.compress(rule.for_).total_seconds() for rule in live.prometheus_settings.rules]
     timeout = RESET_TIMEOUT_FACTOR * (max(windows, default=0) + live.scale.compress(live.alertmanager_settings.group_interval).total_seconds()) + 10
     progress(f"resetting the stack (up to {timeout:.0f} s)")
+
+    def quiet() -> bool:
+        return (
+            not live.prometheus.unhealthy_targets()
+            and not live.prometheus.alerts()
+            and not [a for a in live.alertmanager.alerts() if a["status"]["state"] == "active"]
+        )
+
     try:
         polling.wait_for(
-            lambda: not live.prometheus.alerts() and not [a for a in live.alertmanager.alerts() if a["status"]["state"] == "active"],
-            timeout=timeout, interval=0.5, describe="no alert active in Prometheus and Alertmanager", on_error=(StackError,),
+            quiet, timeout=timeout, interval=0.5, on_error=(StackError,),
+            describe="every target up and no alert active in Prometheus and Alertmanager",
         )
     except polling.Timeout as error:
         raise StackError(f"could not reset the stack between scenarios: {error}") from error

@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from harness import yamlfile
 from harness.errors import InvalidInput
-from harness.faults.app import AppErrors
+from harness.faults import FaultSpec
 from harness.timescale import parse_duration
 
 
@@ -31,7 +31,6 @@ def _duration(value: object) -> object:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
-FaultSpec = Annotated[AppErrors, Field(discriminator="kind")]
 
 
 class _Strict(BaseModel):

@@ -9,18 +9,20 @@ Alertmanager discovered. Whatever happens, `running_stack` removes every contain
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker.errors
+from docker.models.containers import Container
 import httpx
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
 from harness import configs, engine, images, polling
 from harness.alertmanager import AlertmanagerClient
-from harness.errors import ImageBuildError, StackError
+from harness.errors import FaultError, ImageBuildError, StackError
 from harness.prometheus import PrometheusClient
 from harness.receivers import PAGERDUTY_V1_HOST
 from harness.sinks import SinkClient
@@ -28,6 +30,7 @@ from harness.stackfile import HttpReady, LogReady, Service, Stack
 from harness.timescale import TimeScale
 
 Progress = Callable[[str], None]
+SIDECAR_RECIPE = Path(__file__).with_name("sidecar")
 READY_TIMEOUT = 60.0
 HEALTHY_TIMEOUT = 60.0
 
@@ -59,6 +62,8 @@ class RunningStack:
     urls: dict[str, str]
     containers: dict[str, DockerContainer]
     omitted: list[OmittedService]
+    network_name: str = ""
+    sidecar_image: str = ""
     boot: BootFigures | None = None
     prometheus: PrometheusClient = field(init=False)
     alertmanager: AlertmanagerClient = field(init=False)
@@ -69,6 +74,15 @@ class RunningStack:
         self.alertmanager = AlertmanagerClient(self.url_of_role("alertmanager"))
         alertnames = [rule.name for rule in self.prometheus_settings.rules]
         self.sink = SinkClient(self.url_of_role("sink"), alertnames)
+
+    def container(self, service: str) -> Container:
+        """The engine's handle on a service's container, or FaultError naming the services there are."""
+        if service not in self.containers:
+            raise FaultError(f"no service {service!r} in this stack (services: {', '.join(sorted(self.containers))})")
+        return self.containers[service].get_wrapped_container()
+
+    def service_of_role(self, role: str) -> str:
+        return self.stack.by_role(role).name  # type: ignore[arg-type]
 
     def url_of_role(self, role: str) -> str:
         return self.urls[self.stack.by_role(role).name]  # type: ignore[arg-type]
@@ -101,6 +115,12 @@ def prepare_images(stack: Stack, progress: Progress = lambda _: None) -> tuple[d
         if service.name in resolved and any(dep in {o.name for o in omitted} for dep in service.depends_on):
             raise StackError(f"service {service.name!r} depends on an optional service that was left out")
     return resolved, omitted
+
+
+def prepare_sidecar_image(progress: Progress = lambda _: None) -> images.ResolvedImage:
+    """The harness's own tools image (tc, stress-ng) that container and network faults attach."""
+    recipe = images.ImageRecipe("sidecar", "monitoring-harness/sidecar:0.1", SIDECAR_RECIPE)
+    return images.resolve(recipe, images.ensure_base_image(progress), progress)
 
 
 @dataclass(frozen=True)
@@ -140,6 +160,7 @@ def running_stack(
         progress(f"removed {swept} containers/networks left behind by an earlier, killed run")
     started = polling.monotonic()
     resolved, omitted = prepare_images(stack, progress)
+    sidecar = prepare_sidecar_image(progress)
     images_seconds = polling.monotonic() - started
 
     containers: dict[str, DockerContainer] = {}
@@ -162,7 +183,10 @@ def running_stack(
         urls: dict[str, str] = {}
         for name, container in containers.items():
             urls[name] = _wait_ready(stack.services[name], container)
-        live = RunningStack(stack, run_id, scale, rendered.prometheus, rendered.alertmanager, urls, containers, omitted)
+        live = RunningStack(
+            stack, run_id, scale, rendered.prometheus, rendered.alertmanager, urls, containers, omitted,
+            network.name, sidecar.tag,
+        )
         progress("waiting for Prometheus to scrape every target and find Alertmanager")
         _wait_healthy(live)
         live.boot = BootFigures(
@@ -227,8 +251,15 @@ def _container(
         mode = parts[2] if len(parts) > 2 else "rw"
         container.with_volume_mapping(str(rendered.get(host, host)), parts[1], mode)
     for port in service.container_ports():
-        container.with_bind_ports(port, ("127.0.0.1", None))  # type: ignore[arg-type]
+        # A fixed host port survives a stop/start fault; a random one would move.
+        container.with_bind_ports(port, ("127.0.0.1", _free_loopback_port()))  # type: ignore[arg-type]
     return container
+
+
+def _free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _published_url(service: Service, container: DockerContainer) -> str:

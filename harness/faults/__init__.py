@@ -1,12 +1,26 @@
 """Faults: small objects with `start(stack)` / `stop(stack)` and a `describe()` for the report.
 
 Each fault registers under a `kind`, which is also its key in scenario YAML. A fault that fails
-to start raises FaultError; it is never a silent no-op.
+to start raises FaultError; it is never a silent no-op. Every fault is undone on every exit path
+of a scenario (the runner stops whatever it started, in reverse order).
+
+Families: `app` (through the sample app's control API), `container` (engine calls and a stress
+sidecar in the target's cgroup), `network` (disconnect, tc netem from a sidecar), `sink`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Annotated, Protocol, Union, runtime_checkable
+
+from pydantic import Field
+
+from harness.faults.app import (
+    AppErrors, AppLatency, BusinessGauge, BusinessRate, CacheFlush, CacheMiss, JobFailures, MemoryLeak, PoolHold,
+    QueueBacklog, SlowQuery,
+)
+from harness.faults.container import ContainerKill, ContainerPause, ContainerRestart, ContainerStop, CpuStress, MemoryStress
+from harness.faults.network import NetworkBandwidth, NetworkCut, NetworkDelay, NetworkLoss
+from harness.faults.sink import SinkOutage
 
 if TYPE_CHECKING:
     from harness.stack import RunningStack
@@ -21,3 +35,17 @@ class Fault(Protocol):
     def stop(self, stack: RunningStack) -> None: ...
 
     def describe(self) -> str: ...
+
+
+FAULT_TYPES = (
+    AppErrors, AppLatency, PoolHold, SlowQuery, CacheFlush, CacheMiss, QueueBacklog, JobFailures, MemoryLeak,
+    BusinessGauge, BusinessRate,
+    ContainerStop, ContainerKill, ContainerPause, ContainerRestart, CpuStress, MemoryStress,
+    NetworkCut, NetworkDelay, NetworkLoss, NetworkBandwidth,
+    SinkOutage,
+)
+
+#: Any fault, chosen by its `kind` key in YAML.
+FaultSpec = Annotated[Union[FAULT_TYPES], Field(discriminator="kind")]  # type: ignore[valid-type]
+
+KINDS = sorted(fault.model_fields["kind"].default for fault in FAULT_TYPES)

@@ -1,41 +1,179 @@
-"""Faults the sample app causes on request, through its control API."""
+"""Faults the sample app causes on request, through its control API.
+
+They need the app's cooperation: when a stack's app is the user's own image (no harness control
+API), they are skipped with a message that says so; container, network and sink faults still work.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.errors import FaultError
+from harness.errors import FaultError, FaultSkipped
 
 if TYPE_CHECKING:
     from harness.stack import RunningStack
 
 
-class AppErrors(BaseModel):
-    """Answer a share of the app's API requests with a 5xx status."""
-
+class _AppFault(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    kind: Literal["app_errors"] = "app_errors"
-    ratio: float = Field(gt=0, le=1, description="share of requests that fail, 0 < ratio <= 1")
-    status: int = Field(default=500, ge=500, le=599)
+    #: The app's own name for the fault in `/control/faults/{kind}`.
+    control_kind: ClassVar[str]
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"kind"})
 
     def start(self, stack: RunningStack) -> None:
-        _control(stack, "PUT", "/control/faults/errors", {"ratio": self.ratio, "status": self.status})
+        _control(stack, "PUT", f"/control/faults/{self.control_kind}", self.body())
 
     def stop(self, stack: RunningStack) -> None:
-        _control(stack, "DELETE", "/control/faults/errors", None)
+        _control(stack, "DELETE", f"/control/faults/{self.control_kind}", None)
+
+
+class AppErrors(_AppFault):
+    """Answer a share of the app's API requests with a 5xx status."""
+
+    kind: Literal["app_errors"] = "app_errors"
+    control_kind: ClassVar[str] = "errors"
+    ratio: float = Field(gt=0, le=1, description="share of requests that fail, 0 < ratio <= 1")
+    status: int = Field(default=500, ge=500, le=599)
 
     def describe(self) -> str:
         return f"app answers {self.ratio:.0%} of API requests with HTTP {self.status}"
 
 
+class AppLatency(_AppFault):
+    """Add latency, with uniform jitter, to a share of API requests."""
+
+    kind: Literal["app_latency"] = "app_latency"
+    control_kind: ClassVar[str] = "latency"
+    delay_seconds: float = Field(gt=0, le=60)
+    jitter_seconds: float = Field(default=0.0, ge=0, le=60)
+    ratio: float = Field(default=1.0, gt=0, le=1)
+
+    def describe(self) -> str:
+        jitter = f" ± {self.jitter_seconds:g} s" if self.jitter_seconds else ""
+        return f"{self.delay_seconds:g} s{jitter} added to {self.ratio:.0%} of API requests"
+
+
+class PoolHold(_AppFault):
+    """Hold N database pool connections for T seconds: requests queue for a connection and time out."""
+
+    kind: Literal["pool_hold"] = "pool_hold"
+    control_kind: ClassVar[str] = "pool_hold"
+    connections: int = Field(ge=1, le=1000)
+    seconds: float = Field(gt=0, le=3600)
+
+    def describe(self) -> str:
+        return f"{self.connections} pool connections held for {self.seconds:g} s"
+
+
+class SlowQuery(_AppFault):
+    """Make a share of the app's database queries slow (pg_sleep inside the query)."""
+
+    kind: Literal["slow_query"] = "slow_query"
+    control_kind: ClassVar[str] = "slow_query"
+    seconds: float = Field(gt=0, le=60)
+    ratio: float = Field(default=1.0, gt=0, le=1)
+
+    def describe(self) -> str:
+        return f"{self.ratio:.0%} of queries take {self.seconds:g} s longer"
+
+
+class CacheFlush(_AppFault):
+    """Flush the cache once (every key gone; the next reads miss)."""
+
+    kind: Literal["cache_flush"] = "cache_flush"
+    control_kind: ClassVar[str] = "cache_flush"
+
+    def stop(self, stack: RunningStack) -> None:
+        """A flush cannot be undone; the cache refills under load."""
+
+    def describe(self) -> str:
+        return "cache flushed"
+
+
+class CacheMiss(_AppFault):
+    """Force a share of cache lookups to miss."""
+
+    kind: Literal["cache_miss"] = "cache_miss"
+    control_kind: ClassVar[str] = "cache_miss"
+    ratio: float = Field(default=1.0, gt=0, le=1)
+
+    def describe(self) -> str:
+        return f"{self.ratio:.0%} of cache lookups forced to miss"
+
+
+class QueueBacklog(_AppFault):
+    """Produce jobs faster than the workers drain them."""
+
+    kind: Literal["queue_backlog"] = "queue_backlog"
+    control_kind: ClassVar[str] = "queue_backlog"
+    produce_per_second: float = Field(gt=0, le=10_000)
+
+    def describe(self) -> str:
+        return f"jobs produced at {self.produce_per_second:g}/s"
+
+
+class JobFailures(_AppFault):
+    """Make a share of jobs fail."""
+
+    kind: Literal["job_failures"] = "job_failures"
+    control_kind: ClassVar[str] = "job_failures"
+    ratio: float = Field(gt=0, le=1)
+
+    def describe(self) -> str:
+        return f"{self.ratio:.0%} of jobs fail"
+
+
+class MemoryLeak(_AppFault):
+    """Leak memory in the app process at a rate, up to a cap."""
+
+    kind: Literal["memory_leak"] = "memory_leak"
+    control_kind: ClassVar[str] = "memory_leak"
+    megabytes_per_second: float = Field(gt=0, le=1024)
+    cap_megabytes: int = Field(default=256, ge=1, le=8192)
+
+    def describe(self) -> str:
+        return f"app leaks {self.megabytes_per_second:g} MB/s up to {self.cap_megabytes} MB"
+
+
+class BusinessGauge(_AppFault):
+    """Set a business gauge (active users, credits remaining, ...) to a value."""
+
+    kind: Literal["business_gauge"] = "business_gauge"
+    control_kind: ClassVar[str] = "business"
+    gauge: str
+    value: float
+
+    def describe(self) -> str:
+        return f"business gauge {self.gauge} set to {self.value:g}"
+
+
+class BusinessRate(_AppFault):
+    """Drive a business counter (credits consumed, signups, ...) at a rate."""
+
+    kind: Literal["business_rate"] = "business_rate"
+    control_kind: ClassVar[str] = "business_rate"
+    counter: str
+    per_second: float = Field(gt=0, le=100_000)
+
+    def describe(self) -> str:
+        return f"business counter {self.counter} driven at {self.per_second:g}/s"
+
+
 def _control(stack: RunningStack, method: str, path: str, body: dict[str, object] | None) -> None:
     url = f"{stack.app_url}{path}"
     try:
-        response = httpx.request(method, url, json=body, timeout=5.0)
+        response = httpx.request(method, url, json=body, timeout=10.0)
     except httpx.HTTPError as error:
         raise FaultError(f"app control API {method} {url} failed: {error}") from error
+    if response.status_code == 404 and "unknown" not in response.text.lower():
+        raise FaultSkipped(
+            f"the app at {stack.app_url} has no harness control API ({method} {path} answered 404): it is not "
+            "the sample app, and app faults need its cooperation. Container, network and sink faults still work."
+        )
     if response.status_code >= 300:
-        raise FaultError(f"app control API {method} {url} answered {response.status_code}: {response.text[:200]}")
+        raise FaultError(f"app control API {method} {url} answered {response.status_code}: {response.text[:300]}")
