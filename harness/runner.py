@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness import expectations, polling
+from harness import expectations, polling, schedule
 from harness.errors import FaultError, FaultSkipped, HarnessError, StackError
 from harness.expectations import Moments, Verdict
 from harness.load import LoadProfile, LoadRun, LoadSummary
 from harness.observer import Observer
 from harness.scenario import AlertDelivered, AlertResolves, MetricPresent, Scenario, ScheduledFault
 from harness.stack import RunningStack
-from harness.timescale import TimeScale
 
 Progress = Callable[[str], None]
 RESET_TIMEOUT_FACTOR = 4  # a reset may take this many (scaled) rule windows before it gives up
@@ -64,9 +63,10 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
             progress(f"{scenario.name}: baseline {baseline:.1f} s under {profile.requests_per_second:g} req/s")
             polling.sleep(baseline)
             fault_start = baseline_start + baseline + window_start
-            for t, action, scheduled in _schedule(scenario.faults, baseline_start + baseline, scale):
-                polling.sleep(t - polling.now())
-                if action == "start":
+            for event in schedule.plan(scenario.faults, baseline_start + baseline, scale):  # type: ignore[arg-type]
+                polling.sleep(event.t - polling.now())
+                scheduled = event.scheduled  # type: ignore[assignment]
+                if event.action == "start":
                     progress(f"{scenario.name}: fault on: {scheduled.fault.describe()}")
                     scheduled.fault.start(live)
                     active.append(scheduled)
@@ -129,15 +129,6 @@ def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:
     except polling.Timeout as error:
         raise StackError(f"could not reset the stack between scenarios: {error}") from error
     live.sink.clear()
-
-
-def _schedule(faults: list[ScheduledFault], origin: float, scale: TimeScale) -> list[tuple[float, str, ScheduledFault]]:
-    events = []
-    for scheduled in faults:
-        start = origin + scale.compress_seconds(scheduled.at.total_seconds())
-        end = start + scale.compress_seconds(scheduled.duration.total_seconds())
-        events += [(start, "start", scheduled), (end, "stop", scheduled)]
-    return sorted(events, key=lambda event: (event[0], event[1] == "start"))
 
 
 def _wait_recovery(live: RunningStack, scenario: Scenario, observer: Observer, fault_start: float, fault_end: float, recovery: float) -> None:

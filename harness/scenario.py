@@ -11,9 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from harness import yamlfile
+from harness import schedule, yamlfile
 from harness.errors import InvalidInput
 from harness.faults import FaultSpec
 from harness.timescale import parse_duration
@@ -96,6 +96,16 @@ class Scenario(_Strict):
     recovery: Duration = timedelta(0)
     expectations: list[Expectation] = Field(min_length=1)
     path: Path | None = None
+
+    @model_validator(mode="after")
+    def _faults_do_not_undo_each_other(self) -> Scenario:
+        for first, second in schedule.overlapping(self.faults):  # type: ignore[arg-type]
+            kind, target = schedule.identity(self.faults[first].fault)
+            raise ValueError(
+                f"faults {first} and {second} are both {kind} on {target} and overlap in time; the second would "
+                "replace the first and switching the first off would end both. Make them follow each other."
+            )
+        return self
 
     @property
     def fault_window(self) -> tuple[timedelta, timedelta]:
