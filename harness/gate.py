@@ -12,7 +12,7 @@ from harness.errors import HarnessError, InvalidInput
 from harness.report import RunReport
 from harness.scenario import Scenario
 from harness.stack import render_configs, running_stack
-from harness.stackfile import load_stack
+from harness.stackfile import Stack, load_stack
 from harness.timescale import TimeScale
 
 Progress = Callable[[str], None]
@@ -20,6 +20,17 @@ Progress = Callable[[str], None]
 
 def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+def check_fault_targets(scenario: Scenario, stack: Stack) -> None:
+    """Refuse faults aimed at services the stack does not have, before anything starts."""
+    for index, scheduled in enumerate(scenario.faults):
+        service = getattr(scheduled.fault, "service", None)
+        if service is not None and service not in stack.services:
+            raise InvalidInput(
+                f"{scenario.path}: faults.{index} ({scheduled.fault.kind}) names service {service!r}, which "
+                f"{stack.path.name} does not have (services: {', '.join(stack.services)})"
+            )
 
 
 def run_gate(
@@ -37,6 +48,7 @@ def run_gate(
     stack = load_stack(stack_path)
     rendered = render_configs(stack, run_dir, scale)
     for scenario in scenarios:
+        check_fault_targets(scenario, stack)
         expectations.check_deadlines(scenario, rendered.prometheus, rendered.alertmanager)
         for expectation in scenario.expectations:
             alert = getattr(expectation, "alert", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import docker.errors
+import requests.exceptions
 from docker.models.containers import Container
 
 from harness import engine
@@ -17,18 +18,22 @@ if TYPE_CHECKING:
 def run_once(stack: RunningStack, target: str, command: list[str]) -> str:
     """Run a tool in the target's network namespace with NET_ADMIN; return its output."""
     container = stack.container(target)
+    created: Container | None = None
     try:
-        output = engine.client().containers.run(
-            stack.sidecar_image, command, remove=True, network_mode=f"container:{container.id}",
-            cap_add=["NET_ADMIN"], labels={**engine.run_labels(stack.run_id), "dev.monitoring-harness.sidecar": target},
-            stdout=True, stderr=True,
+        created = engine.client().containers.create(
+            stack.sidecar_image, command, network_mode=f"container:{container.id}", cap_add=["NET_ADMIN"],
+            labels={**engine.run_labels(stack.run_id), "dev.monitoring-harness.sidecar": target},
         )
-    except docker.errors.ContainerError as error:
-        stderr = error.stderr.decode(errors="replace").strip() if isinstance(error.stderr, bytes) else error.stderr
-        raise FaultError(f"{' '.join(command)} in the network of {target!r} failed: {stderr}") from error
-    except docker.errors.APIError as error:
-        raise FaultError(f"could not attach a sidecar to {target!r}: {error.explanation or error}") from error
-    return output.decode(errors="replace") if isinstance(output, bytes) else str(output)
+        created.start()
+        status = created.wait(timeout=60)
+        output = created.logs(stdout=True, stderr=True).decode(errors="replace").strip()
+    except (docker.errors.APIError, requests.exceptions.RequestException) as error:
+        raise FaultError(f"could not attach a sidecar to {target!r}: {error}") from error
+    finally:
+        remove(created)
+    if status.get("StatusCode") != 0:
+        raise FaultError(f"{' '.join(command)} in the network of {target!r} failed: {output}")
+    return output
 
 
 def start_in_cgroup(stack: RunningStack, target: str, command: list[str]) -> Container:
@@ -41,14 +46,18 @@ def start_in_cgroup(stack: RunningStack, target: str, command: list[str]) -> Con
             f"stress in {target!r} needs the cgroupfs cgroup driver (this engine uses systemd); "
             "the sidecar cannot join the target's cgroup"
         )
+    created: Container | None = None
     try:
-        return engine.client().containers.run(
-            stack.sidecar_image, command, detach=True, cgroup_parent=f"{parent}/{container.id}",
+        created = engine.client().containers.create(
+            stack.sidecar_image, command, cgroup_parent=f"{parent}/{container.id}",
             pid_mode=f"container:{container.id}",
             labels={**engine.run_labels(stack.run_id), "dev.monitoring-harness.sidecar": target},
         )
+        created.start()
     except docker.errors.APIError as error:
+        remove(created)
         raise FaultError(f"could not start stress in the cgroup of {target!r}: {error.explanation or error}") from error
+    return created
 
 
 def remove(container: Container | None) -> None:

@@ -1,0 +1,50 @@
+"""Scenarios through the real runner on a live stack: faults scheduled, verdicts from what happened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import engine, runner
+from harness.scenario import Scenario, load_scenario
+from harness.stack import RunningStack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(stack: RunningStack, scenario: Scenario, tmp_path: Path) -> runner.ScenarioResult:
+    runner.reset(stack)
+    return runner.run_scenario(stack, scenario, tmp_path)
+
+
+def test_stopped_exporter_pages_the_critical_receivers_and_resolves(harness_stack: RunningStack, tmp_path: Path) -> None:
+    result = run(harness_stack, load_scenario(ROOT / "scenarios/target-down.yml"), tmp_path)
+
+    assert result.error is None
+    assert [(v.expectation, v.passed) for v in result.verdicts] == [
+        ("TargetDown goes pending, then firing", True),
+        ("TargetDown reaches exactly pagerduty-critical, slack-critical", True),
+        ("TargetDown resolves, with resolved notifications where asked for", True),
+    ], [v.detail for v in result.verdicts]
+
+
+def test_fault_that_fails_at_run_time_is_an_error_and_earlier_faults_are_undone(
+    harness_stack: RunningStack, tmp_path: Path
+) -> None:
+    scenario = Scenario.model_validate({
+        "name": "stress-a-stopped-container",
+        "load": {"users": 1, "rate_per_user": 1},
+        "baseline": "20s",
+        "faults": [
+            {"at": "0s", "duration": "2m", "fault": {"kind": "container_stop", "service": "node-exporter"}},
+            {"at": "20s", "duration": "1m", "fault": {"kind": "cpu_stress", "service": "node-exporter"}},
+        ],
+        "expectations": [{"type": "no_alerts"}],
+    })
+
+    result = run(harness_stack, scenario, tmp_path)
+
+    assert result.error is not None and "stress in the cgroup of 'node-exporter'" in result.error
+    assert not result.passed
+    assert harness_stack.container("node-exporter").status == "running"
+    sidecars = engine.client().containers.list(all=True, filters={"label": "dev.monitoring-harness.sidecar"})
+    assert sidecars == []
