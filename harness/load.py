@@ -93,8 +93,16 @@ class LoadRun:
                     return LoadSummary(
                         requests=int(row["Request Count"]),
                         failures=int(row["Failure Count"]),
-                        median_ms=float(row["Median Response Time"] or 0),
-                        p95_ms=float(row["95%"] or 0),
-                        requests_per_second=float(row["Requests/s"] or 0),
+                        median_ms=_number(row["Median Response Time"]),
+                        p95_ms=_number(row["95%"]),
+                        requests_per_second=_number(row["Requests/s"]),
                     )
         raise LoadError(f"Locust statistics in {stats} have no Aggregated row")
+
+
+def _number(text: str) -> float:
+    """Locust writes `N/A` where it has no figure (no successful request, say)."""
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0

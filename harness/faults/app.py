@@ -26,6 +26,12 @@ class _AppFault(BaseModel):
         return self.model_dump(exclude={"kind"})
 
     def start(self, stack: RunningStack) -> None:
+        if not _has_control_api(stack):
+            raise FaultSkipped(
+                f"the app at {stack.app_url} has no harness control API (GET /control/faults does not list "
+                "fault kinds): it is not the sample app, and app faults need its cooperation. Container, "
+                "network and sink faults still work."
+            )
         _control(stack, "PUT", f"/control/faults/{self.control_kind}", self.body())
 
     def stop(self, stack: RunningStack) -> None:
@@ -170,10 +176,13 @@ def _control(stack: RunningStack, method: str, path: str, body: dict[str, object
         response = httpx.request(method, url, json=body, timeout=10.0)
     except httpx.HTTPError as error:
         raise FaultError(f"app control API {method} {url} failed: {error}") from error
-    if response.status_code == 404 and "unknown" not in response.text.lower():
-        raise FaultSkipped(
-            f"the app at {stack.app_url} has no harness control API ({method} {path} answered 404): it is not "
-            "the sample app, and app faults need its cooperation. Container, network and sink faults still work."
-        )
     if response.status_code >= 300:
         raise FaultError(f"app control API {method} {url} answered {response.status_code}: {response.text[:300]}")
+
+
+def _has_control_api(stack: RunningStack) -> bool:
+    try:
+        response = httpx.get(f"{stack.app_url}/control/faults", timeout=5.0)
+        return response.status_code == 200 and "kinds" in response.json()
+    except (httpx.HTTPError, ValueError):
+        return False
