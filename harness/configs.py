@@ -17,8 +17,8 @@ from typing import Any
 import promql_parser
 import yaml
 
-from harness import receivers
-from harness.errors import ConfigError
+from harness import receivers, yamlfile
+from harness.errors import ConfigError, InvalidInput
 from harness.timescale import (
     ALERTMANAGER_ROUTE_DEFAULTS,
     PROMETHEUS_DEFAULTS,
@@ -177,13 +177,9 @@ def _scale_keys(section: dict[str, Any], keys: tuple[str, ...], scale: TimeScale
 
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
-        document = yaml.safe_load(path.read_text())
-    except FileNotFoundError as error:
-        raise ConfigError(f"{path}: file not found") from error
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        place = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}{place}: invalid YAML: {error.problem}") from error
+        document, _ = yamlfile.load(path)
+    except InvalidInput as error:
+        raise ConfigError(str(error)) from error
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, found {type(document).__name__}")
     return document

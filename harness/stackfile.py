@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from harness.errors import ConfigError
+from harness import yamlfile
+from harness.errors import ConfigError, InvalidInput
 from harness.images import ImageRecipe
 
 Role = Literal["prometheus", "alertmanager", "app", "sink"]
@@ -143,18 +143,13 @@ class Stack(BaseModel):
 
 def load_stack(path: Path) -> Stack:
     """Read and validate a Compose file, or raise ConfigError naming the file and the place."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: stack file not found")
+    document, lines = yamlfile.load(path)
     try:
-        document = yaml.safe_load(path.read_text())
-    except FileNotFoundError as error:
-        raise ConfigError(f"{path}: stack file not found") from error
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        place = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{place}: invalid YAML: {error.problem}") from error
-    try:
-        parsed = StackFile.model_validate(document)
-    except ValidationError as error:
-        raise ConfigError(f"{path}: {_describe(error)}") from error
+        parsed: StackFile = yamlfile.validate(StackFile, path, document, lines)
+    except InvalidInput as error:
+        raise ConfigError(str(error)) from error
     services = {name: service.model_copy(update={"name": name}) for name, service in parsed.services.items()}
     for service in services.values():
         for dependency in service.depends_on:
@@ -164,11 +159,3 @@ def load_stack(path: Path) -> Stack:
                     f"(services: {', '.join(services)})"
                 )
     return Stack(path=path.resolve(), name=parsed.name, services=services)
-
-
-def _describe(error: ValidationError) -> str:
-    lines = []
-    for problem in error.errors():
-        place = ".".join(str(part) for part in problem["loc"])
-        lines.append(f"{place}: {problem['msg']}")
-    return "; ".join(lines)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.errors import FaultError, FaultSkipped
+from harness.errors import FaultSkipped
+from harness.faults import control
 
 if TYPE_CHECKING:
     from harness.stack import RunningStack
@@ -171,13 +172,7 @@ class BusinessRate(_AppFault):
 
 
 def _control(stack: RunningStack, method: str, path: str, body: dict[str, object] | None) -> None:
-    url = f"{stack.app_url}{path}"
-    try:
-        response = httpx.request(method, url, json=body, timeout=10.0)
-    except httpx.HTTPError as error:
-        raise FaultError(f"app control API {method} {url} failed: {error}") from error
-    if response.status_code >= 300:
-        raise FaultError(f"app control API {method} {url} answered {response.status_code}: {response.text[:300]}")
+    control.call(method, f"{stack.app_url}{path}", body, "app")
 
 
 def _has_control_api(stack: RunningStack) -> bool:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.errors import FaultError
+from harness.faults import control
 
 if TYPE_CHECKING:
     from harness.stack import RunningStack
@@ -38,10 +37,4 @@ class SinkOutage(BaseModel):
 
 
 def _control(stack: RunningStack, method: str, body: dict[str, object] | None) -> None:
-    url = f"{stack.url_of_role('sink')}/control/behaviour"
-    try:
-        response = httpx.request(method, url, json=body, timeout=5.0)
-    except httpx.HTTPError as error:
-        raise FaultError(f"sink control {method} {url} failed: {error}") from error
-    if response.status_code >= 300:
-        raise FaultError(f"sink control {method} {url} answered {response.status_code}: {response.text[:200]}")
+    control.call(method, f"{stack.url_of_role('sink')}/control/behaviour", body, "sink")
