@@ -20,7 +20,7 @@ import httpx
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from harness import configs, engine, images, polling
+from harness import checks, configs, engine, images, polling
 from harness.alertmanager import AlertmanagerClient
 from harness.errors import FaultError, ImageBuildError, StackError
 from harness.prometheus import PrometheusClient
@@ -131,6 +131,11 @@ class RenderedConfigs:
     alertmanager: configs.AlertmanagerSettings
     mounts: dict[Path, Path]
 
+    @property
+    def mounts_by_role(self) -> dict[str, Path]:
+        prometheus, alertmanager = self.mounts.values()
+        return {"prometheus": prometheus, "alertmanager": alertmanager}
+
 
 def render_configs(stack: Stack, run_dir: Path, scale: TimeScale) -> RenderedConfigs:
     """Render Prometheus's and Alertmanager's folders into `run_dir/config` for this run."""
@@ -162,6 +167,10 @@ def running_stack(
     resolved, omitted = prepare_images(stack, progress)
     sidecar = prepare_sidecar_image(progress)
     images_seconds = polling.monotonic() - started
+    progress("checking the rendered configs with promtool and amtool")
+    prometheus_service, alertmanager_service = stack.by_role("prometheus"), stack.by_role("alertmanager")
+    checks.check_prometheus(resolved[prometheus_service.name].tag, rendered.mounts_by_role["prometheus"], run_id)
+    checks.check_alertmanager(resolved[alertmanager_service.name].tag, rendered.mounts_by_role["alertmanager"], run_id)
 
     containers: dict[str, DockerContainer] = {}
     network = Network(docker_network_kw={"labels": engine.run_labels(run_id)})

@@ -133,3 +133,23 @@ def test_missing_stack_file_exits_2_with_its_path(tmp_path: Path, command: str) 
 
     assert result.returncode == 2
     assert f"{missing}: stack file not found" in " ".join(result.stderr.split())
+
+
+def test_rule_file_promtool_rejects_stops_the_run_before_the_stack_starts(tmp_path: Path) -> None:
+    import shutil
+
+    stack = tmp_path / "compose"
+    shutil.copytree(ROOT / "compose", stack)
+    shutil.copytree(ROOT / "harness" / "sink_service", tmp_path / "harness" / "sink_service")
+    shutil.copytree(ROOT / "harness" / "sample_app", tmp_path / "harness" / "sample_app")
+    (stack / "prometheus/rules/broken.yml").write_text(
+        "groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: up == 0\n        labels: {severity: critical}\n        annotations: {summary: '{{ $labels.job '}\n"
+    )
+
+    result = harness("gate", "--stack", str(stack / "docker-compose.yml"), reports=tmp_path / "reports")
+
+    assert result.returncode == 2
+    assert "promtool check config /etc/prometheus/prometheus.yml rejects the config" in result.stderr
+    assert "unclosed action" in result.stderr
+    assert "broken.yml" in result.stderr
+    assert our_containers() == []

@@ -1,0 +1,61 @@
+"""promtool and amtool on the configs a run renders, before any container of the stack starts.
+
+The tools run in short-lived containers of the stack's own Prometheus and Alertmanager images,
+so what they accept is exactly what the stack will run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docker.errors
+
+from harness import engine
+from harness.errors import ConfigError, StackError
+
+PROMTOOL = "/bin/promtool"
+AMTOOL = "/bin/amtool"
+
+
+def check_prometheus(image: str, config_dir: Path, run_id: str) -> str:
+    """`promtool check config` (which also checks every rule file it names); ConfigError on failure."""
+    return _run(image, PROMTOOL, ["check", "config", "/etc/prometheus/prometheus.yml"], config_dir, "/etc/prometheus", run_id)
+
+
+def check_alertmanager(image: str, config_dir: Path, run_id: str) -> str:
+    """`amtool check-config`; ConfigError on failure."""
+    return _run(image, AMTOOL, ["check-config", "/etc/alertmanager/alertmanager.yml"], config_dir, "/etc/alertmanager", run_id)
+
+
+def _run(image: str, tool: str, args: list[str], config_dir: Path, mount: str, run_id: str) -> str:
+    created = None
+    try:
+        created = engine.client().containers.create(
+            image, args, entrypoint=tool, working_dir=mount, labels=engine.run_labels(run_id),
+            volumes={str(config_dir.resolve()): {"bind": mount, "mode": "ro"}}, network_disabled=True,
+        )
+        created.start()
+        status = created.wait(timeout=60)
+        output = created.logs(stdout=True, stderr=True).decode(errors="replace").strip()
+    except docker.errors.APIError as error:
+        raise StackError(f"could not run {tool} from {image}: {error.explanation or error}") from error
+    finally:
+        if created is not None:
+            created.remove(force=True)
+    if status.get("StatusCode") != 0:
+        name = tool.rsplit("/", 1)[-1]
+        raise ConfigError(f"{name} {' '.join(args)} rejects the config rendered in {config_dir}:\n    "
+                          + "\n    ".join(_problems(output)[-15:]))
+    return output
+
+
+def _problems(output: str) -> list[str]:
+    """promtool reports file by file (`Checking X` then SUCCESS or FAILED and why): keep the failures."""
+    blocks: list[list[str]] = [[]]
+    for line in output.splitlines():
+        if line.startswith("Checking "):
+            blocks.append([])
+        if line.strip():
+            blocks[-1].append(line.rstrip())
+    failed = [line for block in blocks if not any("SUCCESS" in line for line in block) for line in block]
+    return failed or output.splitlines()
