@@ -16,7 +16,7 @@ from pydantic import Field
 
 from harness.faults.app import (
     AppErrors, AppLatency, BusinessGauge, BusinessRate, CacheFlush, CacheMiss, JobFailures, MemoryLeak, PoolHold,
-    QueueBacklog, SlowQuery,
+    QueueBacklog, SlowJobs, SlowQuery,
 )
 from harness.faults.container import ContainerKill, ContainerPause, ContainerRestart, ContainerStop, CpuStress, MemoryStress
 from harness.faults.network import NetworkBandwidth, NetworkCut, NetworkDelay, NetworkLoss
@@ -38,7 +38,7 @@ class Fault(Protocol):
 
 
 FAULT_TYPES = (
-    AppErrors, AppLatency, PoolHold, SlowQuery, CacheFlush, CacheMiss, QueueBacklog, JobFailures, MemoryLeak,
+    AppErrors, AppLatency, PoolHold, SlowQuery, CacheFlush, CacheMiss, QueueBacklog, JobFailures, SlowJobs, MemoryLeak,
     BusinessGauge, BusinessRate,
     ContainerStop, ContainerKill, ContainerPause, ContainerRestart, CpuStress, MemoryStress,
     NetworkCut, NetworkDelay, NetworkLoss, NetworkBandwidth,

@@ -70,11 +70,15 @@ class PoolHold(_AppFault):
 
     kind: Literal["pool_hold"] = "pool_hold"
     control_kind: ClassVar[str] = "pool_hold"
-    connections: int = Field(ge=1, le=1000)
-    seconds: float = Field(gt=0, le=3600)
+    connections: int | None = Field(default=None, ge=1, le=1000, description="default: the whole pool")
+    seconds: float = Field(default=60, gt=0, le=3600)
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"kind"}, exclude_none=True)
 
     def describe(self) -> str:
-        return f"{self.connections} pool connections held for {self.seconds:g} s"
+        held = "every pool connection" if self.connections is None else f"{self.connections} pool connections"
+        return f"{held} held for {self.seconds:g} s"
 
 
 class SlowQuery(_AppFault):
@@ -133,6 +137,18 @@ class JobFailures(_AppFault):
 
     def describe(self) -> str:
         return f"{self.ratio:.0%} of jobs fail"
+
+
+class SlowJobs(_AppFault):
+    """Make a share of background jobs take longer."""
+
+    kind: Literal["slow_jobs"] = "slow_jobs"
+    control_kind: ClassVar[str] = "slow_jobs"
+    seconds: float = Field(gt=0, le=60)
+    ratio: float = Field(default=1.0, gt=0, le=1)
+
+    def describe(self) -> str:
+        return f"{self.ratio:.0%} of jobs take {self.seconds:g} s longer"
 
 
 class MemoryLeak(_AppFault):

@@ -23,9 +23,11 @@ def harness(*args: str, reports: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def our_containers() -> list[str]:
+def our_containers(reports: Path) -> list[str]:
+    """Containers of the runs that wrote to `reports` (one folder per run id)."""
+    runs = {folder.name for folder in reports.iterdir()} if reports.is_dir() else set()
     return [c.name for c in engine.client().containers.list(all=True, filters={"label": engine.MANAGED_LABEL})
-            if c.labels.get(engine.RUN_LABEL, "").startswith("20")]
+            if c.labels.get(engine.RUN_LABEL) in runs]
 
 
 def start_gate_and_wait_until_healthy(reports: Path) -> subprocess.Popen[str]:
@@ -61,7 +63,7 @@ def test_default_gate_verifies_the_default_stack_and_writes_a_report(tmp_path: P
     markdown = (run_dir / "report.md").read_text()
     assert "**Verdict: PASS**" in markdown
     assert "earliest possible" in markdown
-    assert our_containers() == []
+    assert our_containers(tmp_path) == []
 
 
 def test_scenario_with_a_bad_field_exits_2_naming_file_line_and_field(tmp_path: Path) -> None:
@@ -75,7 +77,7 @@ def test_scenario_with_a_bad_field_exits_2_naming_file_line_and_field(tmp_path: 
     assert result.returncode == 2
     assert f"{scenario}:5: expectations.0.within" in result.stderr
     assert "Traceback" not in result.stderr
-    assert our_containers() == []
+    assert our_containers(tmp_path / "reports") == []
 
 
 def test_deadline_shorter_than_the_theoretical_bound_is_refused_with_the_arithmetic(tmp_path: Path) -> None:
@@ -88,7 +90,7 @@ def test_deadline_shorter_than_the_theoretical_bound_is_refused_with_the_arithme
 
     assert result.returncode == 2
     assert "shorter than the 330 s it can take (scrape 15 s + evaluation 15 s + for 300 s)" in " ".join(result.stderr.split())
-    assert our_containers() == []
+    assert our_containers(tmp_path / "reports") == []
 
 
 def test_unknown_alert_in_a_scenario_is_refused_listing_the_known_ones(tmp_path: Path) -> None:
@@ -109,20 +111,22 @@ def test_ctrl_c_removes_every_container_and_network_of_the_run(tmp_path: Path) -
 
     assert process.returncode == 130, output[-2000:]
     assert "Interrupted" in output
-    assert our_containers() == []
-    assert engine.client().networks.list(filters={"label": engine.MANAGED_LABEL}) == []
+    assert our_containers(tmp_path) == []
+    run_ids = {folder.name for folder in tmp_path.iterdir()}
+    assert [n for n in engine.client().networks.list(filters={"label": engine.MANAGED_LABEL})
+            if n.attrs["Labels"].get(engine.RUN_LABEL) in run_ids] == []
 
 
 def test_sweep_removes_what_a_killed_run_left_behind(tmp_path: Path) -> None:
     process = start_gate_and_wait_until_healthy(tmp_path)
     process.kill()
     process.wait(timeout=30)
-    assert our_containers() != []
+    assert our_containers(tmp_path) != []
 
     result = subprocess.run([sys.executable, "-m", "harness.cli", "sweep"], cwd=ROOT, capture_output=True, text=True)
 
     assert result.returncode == 0
-    assert our_containers() == []
+    assert our_containers(tmp_path) == []
 
 
 @pytest.mark.parametrize("command", ["gate", "images"])
@@ -152,4 +156,4 @@ def test_rule_file_promtool_rejects_stops_the_run_before_the_stack_starts(tmp_pa
     assert "promtool check config /etc/prometheus/prometheus.yml rejects the config" in result.stderr
     assert "unclosed action" in result.stderr
     assert "broken.yml" in result.stderr
-    assert our_containers() == []
+    assert our_containers(tmp_path / "reports") == []

@@ -1,4 +1,4 @@
-"""The sample app's fault state: validation, the per-request decision, clearing."""
+"""The sample app's fault registry: the errors kind, the per-request decision, replacing and clearing."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import pytest
 
 from harness.sample_app.faults import (
     FAULT_KINDS,
+    REDIS,
     ErrorFault,
+    FaultKind,
     FaultSpecError,
     FaultState,
+    FaultUnavailable,
     UnknownFaultKind,
     decode_body,
 )
@@ -101,8 +104,13 @@ def test_an_empty_body_decodes_to_none_so_each_kind_decides_whether_it_needs_one
 
 
 def test_an_unknown_kind_is_refused_with_the_known_kinds() -> None:
-    with pytest.raises(UnknownFaultKind, match="unknown fault kind 'latency'; known kinds: errors"):
-        FaultState().set("latency", {"seconds": 1})
+    with pytest.raises(UnknownFaultKind) as raised:
+        FaultState().set("teapot", {"seconds": 1})
+
+    assert str(raised.value) == (
+        "unknown fault kind 'teapot'; known kinds: business, business_rate, cache_flush, cache_miss, errors, "
+        "job_failures, latency, memory_leak, pool_hold, queue_backlog, slow_jobs, slow_query"
+    )
 
 
 def test_setting_a_kind_again_replaces_it() -> None:
@@ -125,13 +133,13 @@ def test_clearing_a_kind_switches_it_off_and_says_whether_it_was_on() -> None:
 
 def test_clearing_an_unknown_kind_is_refused() -> None:
     with pytest.raises(UnknownFaultKind):
-        FaultState().clear("latency")
+        FaultState().clear("teapot")
 
 
 def test_clearing_all_switches_every_fault_off_and_lists_them() -> None:
-    faults = FaultState(kinds={**FAULT_KINDS, "latency": LatencyFault})
+    faults = FaultState()
     faults.set("errors", {"ratio": 0.5})
-    faults.set("latency", {"seconds": 0.2})
+    faults.set("latency", {"delay_seconds": 0.2})
 
     assert faults.clear_all() == ["errors", "latency"]
     assert faults.describe() == {}
@@ -143,28 +151,92 @@ def test_the_errors_fault_names_the_status_it_causes_so_its_series_can_start_at_
 
 
 @dataclass(frozen=True)
-class LatencyFault:
+class TeapotFault(FaultKind):
     """A stand-in for a later kind: registering it is all a new kind needs."""
 
-    kind: ClassVar[str] = "latency"
+    kind: ClassVar[str] = "teapot"
     seconds: float
 
     @classmethod
-    def from_body(cls, body: object) -> LatencyFault:
+    def from_body(cls, body: object) -> TeapotFault:
         assert isinstance(body, dict)
         return cls(seconds=float(body["seconds"]))
 
     def describe(self) -> dict[str, Any]:
         return {"seconds": self.seconds}
 
-    def response_statuses(self) -> frozenset[int]:
-        return frozenset()
-
 
 def test_a_new_kind_works_through_the_same_registry_calls() -> None:
-    faults = FaultState(kinds={**FAULT_KINDS, "latency": LatencyFault})
-    faults.set("latency", {"seconds": 0.2})
+    faults = FaultState(kinds={**FAULT_KINDS, "teapot": TeapotFault})
+    faults.set("teapot", {"seconds": 0.2})
 
-    assert faults.kinds == ["errors", "latency"]
-    assert faults.describe() == {"latency": {"seconds": 0.2}}
+    assert "teapot" in faults.kinds
+    assert faults.describe() == {"teapot": {"seconds": 0.2}}
     assert faults.injected_status() is None
+
+
+def test_every_kind_in_the_registry_is_listed_under_its_own_name() -> None:
+    assert all(name == kind.kind for name, kind in FAULT_KINDS.items())
+
+
+@pytest.mark.parametrize("kind", ["cache_flush", "cache_miss", "queue_backlog", "job_failures", "slow_jobs"])
+def test_a_kind_that_needs_redis_is_refused_when_the_app_runs_without_it(kind: str) -> None:
+    faults = FaultState()
+    faults.without(REDIS, "REDIS_URL is empty")
+    body = {
+        "cache_flush": None,
+        "cache_miss": {},
+        "queue_backlog": {"produce_per_second": 5},
+        "job_failures": {"ratio": 1},
+        "slow_jobs": {"seconds": 2},
+    }
+
+    with pytest.raises(FaultUnavailable, match=f"fault '{kind}' cannot be caused by this app: REDIS_URL is empty"):
+        faults.set(kind, body[kind])
+
+    assert faults.describe() == {}
+
+
+def test_kinds_that_need_nothing_missing_still_work_without_redis() -> None:
+    faults = FaultState()
+    faults.without(REDIS, "REDIS_URL is empty")
+
+    faults.set("memory_leak", {"megabytes_per_second": 10})
+
+    assert list(faults.describe()) == ["memory_leak"]
+
+
+def test_the_body_is_checked_before_what_the_kind_needs() -> None:
+    faults = FaultState()
+    faults.without(REDIS, "REDIS_URL is empty")
+
+    with pytest.raises(FaultSpecError, match="'ratio' must be from 0.0 to 1.0"):
+        faults.set("cache_miss", {"ratio": 2})
+
+
+def test_a_one_shot_kind_is_never_active_but_remembered_with_its_time_and_outcome() -> None:
+    faults = FaultState(clock=lambda: 1_700_000_000.25)
+
+    fault = faults.parse("cache_flush", None)
+    faults.activate(fault, {"keys_flushed": 3})
+
+    assert faults.describe() == {}
+    assert faults.last() == {"cache_flush": {"at": "2023-11-14T22:13:20.250Z", "keys_flushed": 3}}
+    assert faults.clear("cache_flush") is False
+
+
+def test_an_expiring_fault_switches_itself_off() -> None:
+    faults = FaultState()
+    held = faults.set("pool_hold", {"seconds": 5})
+
+    assert faults.expire(held) is True
+    assert faults.describe() == {}
+
+
+def test_an_expiring_fault_leaves_the_one_that_replaced_it_on() -> None:
+    faults = FaultState()
+    first = faults.set("pool_hold", {"seconds": 5})
+    faults.set("pool_hold", {"seconds": 60})
+
+    assert faults.expire(first) is False
+    assert faults.describe() == {"pool_hold": {"connections": "all", "seconds": 60.0}}
