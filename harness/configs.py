@@ -151,13 +151,17 @@ def _render_rule_file(source: Path, target: Path, scale: TimeScale, evaluation_i
 
 
 def longest_range(expression: str) -> timedelta:
-    """The longest range window or subquery range in a (valid) PromQL expression, real time."""
+    """How far back a (valid) PromQL expression looks, real time: its longest range plus offset."""
     longest = timedelta(0)
 
     def visit(node: object) -> None:
         nonlocal longest
-        if isinstance(node, (promql_parser.MatrixSelector, promql_parser.SubqueryExpr)):
-            longest = max(longest, node.range)
+        if isinstance(node, promql_parser.MatrixSelector):
+            longest = max(longest, node.range + (node.vector_selector.offset or timedelta(0)))
+        elif isinstance(node, promql_parser.SubqueryExpr):
+            longest = max(longest, node.range + (node.offset or timedelta(0)))
+        elif isinstance(node, promql_parser.VectorSelector):
+            longest = max(longest, node.offset or timedelta(0))
 
     promql_parser.walk(promql_parser.parse(expression), post_visit=visit)
     return longest

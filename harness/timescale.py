@@ -25,6 +25,8 @@ MINIMUM = timedelta(milliseconds=1)
 DURATION = re.compile(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
 UNIT_SECONDS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
 
+#: Functions with an argument that is a number of seconds (which argument).
+SECONDS_ARGUMENT = {"predict_linear": 1}
 PROMETHEUS_GLOBAL_DURATIONS = ("scrape_interval", "scrape_timeout", "evaluation_interval")
 SCRAPE_CONFIG_DURATIONS = ("scrape_interval", "scrape_timeout")
 RULE_DURATIONS = ("for", "keep_firing_for")
@@ -97,6 +99,14 @@ class TimeScale:
             inner = node.vector_selector
             text = f"{_selector(inner)}[{format_duration(self.compress_in_promql(node.range))}]"
             return promql_parser.parse(text + _modifiers(inner.offset, inner.at))
+        if isinstance(node, promql_parser.Call) and node.func.name in SECONDS_ARGUMENT and len(node.args) > 1:
+            # A horizon written as a plain number of seconds is a duration too.
+            index = SECONDS_ARGUMENT[node.func.name]
+            horizon = node.args[index]
+            if isinstance(horizon, promql_parser.NumberLiteral):
+                args = [str(arg) for arg in node.args]
+                args[index] = f"{horizon.val / self.factor:g}"
+                return promql_parser.parse(f"{node.func.name}({', '.join(args)})")
         if isinstance(node, promql_parser.SubqueryExpr):
             # promql-parser prints `x[5m:]` as `x[5m]`, so a default step is always made explicit.
             step = format_duration(self.compress_in_promql(node.step or default_step))

@@ -181,3 +181,11 @@ def test_rule_summary_knows_its_longest_range_window() -> None:
     from harness.configs import longest_range
 
     assert longest_range('rate(a[5m]) / rate(b[1m]) > max_over_time(c[10m:1m])') == timedelta(minutes=10)
+
+
+def test_an_offset_counts_in_how_far_back_a_rule_looks() -> None:
+    from datetime import timedelta
+
+    from harness.configs import longest_range
+
+    assert longest_range("rate(a[1m]) > 3 * rate(a[1m] offset 1h)") == timedelta(hours=1, minutes=1)

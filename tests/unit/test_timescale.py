@@ -107,3 +107,7 @@ def test_invalid_duration_names_the_place_and_shows_an_example() -> None:
 
     assert str(raised.value).startswith("prometheus.yml: global.scrape_interval: '5 minutes' is not a duration")
     assert "30s, 5m, 1h30m" in str(raised.value)
+
+
+def test_predict_linear_horizon_in_seconds_is_scaled_like_a_duration() -> None:
+    assert compress("predict_linear(x[30m], 3600) < 0") == "predict_linear(x{}[1m30s], 180) < 0"
