@@ -29,6 +29,19 @@ class AlertmanagerClient:
             alert["endsAt"] = (datetime.now(timezone.utc) + ends_in).isoformat()
         self._request("POST", "/api/v2/alerts", json=[alert])
 
+    def create_silence(self, matchers: dict[str, str], lasting: timedelta, comment: str) -> str:
+        """Silence alerts whose labels equal `matchers`; returns the silence id."""
+        now = datetime.now(timezone.utc)
+        silence = {
+            "matchers": [{"name": k, "value": v, "isRegex": False, "isEqual": True} for k, v in matchers.items()],
+            "startsAt": now.isoformat(), "endsAt": (now + lasting).isoformat(),
+            "createdBy": "monitoring-harness", "comment": comment,
+        }
+        return str(self._request("POST", "/api/v2/silences", json=silence).json()["silenceID"])
+
+    def expire_silence(self, silence_id: str) -> None:
+        self._request("DELETE", f"/api/v2/silence/{silence_id}")
+
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self._http.request(method, path, **kwargs)

@@ -73,10 +73,18 @@ def images_command(stack: StackOption = DEFAULT_STACK, traceback: TracebackOptio
 
 
 @app.command("sweep")
-def sweep_command(traceback: TracebackOption = False) -> None:
+def sweep_command(
+    check: Annotated[bool, typer.Option("--check", help="only list leftovers; exit 1 if there are any")] = False,
+    traceback: TracebackOption = False,
+) -> None:
     """Remove containers and networks left behind by harness runs that were killed."""
 
     def work() -> int:
+        if check:
+            orphans = sorted(engine.orphaned_runs())
+            for run_id in orphans:
+                console.print(f"left behind by run {run_id}, whose process is gone")
+            return 1 if orphans else 0
         console.print(f"removed {engine.sweep_orphans()} leftovers")
         return 0
 

@@ -54,6 +54,11 @@ def sweep_orphans() -> int:
     Only resources that name their owning process are swept, so a run never removes another
     live run's containers.
     """
+    return sum(remove_run(run_id) for run_id in orphaned_runs())
+
+
+def orphaned_runs() -> set[str]:
+    """Run ids with containers or networks whose owning process no longer exists."""
     engine = client()
     dead_runs: set[str] = set()
     for container in engine.containers.list(all=True, filters={"label": MANAGED_LABEL}):
@@ -64,7 +69,7 @@ def sweep_orphans() -> int:
         network.reload()
         if not _process_alive(network.attrs.get("Labels", {}).get(PID_LABEL, "")):
             dead_runs.add(network.attrs["Labels"].get(RUN_LABEL, ""))
-    return sum(remove_run(run_id) for run_id in dead_runs if run_id)
+    return {run_id for run_id in dead_runs if run_id}
 
 
 def _remove(label_filter: str) -> int:

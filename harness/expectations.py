@@ -21,7 +21,10 @@ import pandas as pd
 
 from harness.configs import AlertmanagerSettings, PrometheusSettings
 from harness.errors import InvalidInput
-from harness.scenario import AlertDelivered, AlertFires, AlertResolves, Expectation, MetricPresent, NoAlerts, Scenario
+from harness.scenario import (
+    AlertDelivered, AlertFires, AlertNotDelivered, AlertResolves, AlertSilent, Expectation, MetricCrosses, MetricPresent,
+    NoAlerts, Scenario,
+)
 from harness.timescale import TimeScale
 
 
@@ -142,6 +145,12 @@ class _Judge:
             return self._alert_delivered(expectation)
         if isinstance(expectation, AlertResolves):
             return self._alert_resolves(expectation)
+        if isinstance(expectation, AlertNotDelivered):
+            return self._alert_not_delivered(expectation)
+        if isinstance(expectation, AlertSilent):
+            return self._alert_silent(expectation)
+        if isinstance(expectation, MetricCrosses):
+            return self._metric_crosses(expectation)
         return self._no_alerts(expectation)
 
     def _deadline(self, within: timedelta) -> float:
@@ -202,6 +211,7 @@ class _Judge:
         deliveries = self._events("delivery", expectation.alert, since=self.moments.fault_start)
         firing = deliveries[(deliveries["state"] == "firing") & (deliveries["detail"] == "accepted")]
         notes, times = [], []
+        repeated = []
         for receiver in expectation.receivers:
             mine = firing[firing["receiver"] == receiver]
             if mine.empty:
@@ -209,12 +219,19 @@ class _Judge:
                 continue
             took = float(mine["t"].iloc[0]) - self.moments.fault_start
             times.append(took)
-            notes.append(f"{receiver}: {took:.1f} s")
+            refused = len(deliveries[(deliveries["receiver"] == receiver) & (deliveries["detail"] != "accepted")])
+            notes.append(f"{receiver}: {took:.1f} s" + (f" (after {refused} refused attempts)" if refused else ""))
+            if expectation.exactly_once and len(mine) > 1:
+                repeated.append(f"{receiver} got it {len(mine)} times")
+        notes += repeated
         others = sorted(set(deliveries["receiver"]) - set(expectation.receivers))
         if others:
             notes.append(f"also delivered to {', '.join(others)}, which should not have been")
+        missing = self._missing_labels(expectation.alert, expectation.labels)
+        if missing:
+            notes.append(f"the firing alert lacks {missing}")
         measured = max(times) if len(times) == len(expectation.receivers) else None
-        passed = measured is not None and measured <= deadline and not others
+        passed = measured is not None and measured <= deadline and not others and not missing and not repeated
         return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, window)
 
     def _alert_resolves(self, expectation: AlertResolves) -> Verdict:
@@ -252,6 +269,57 @@ class _Judge:
         measured = max(times)
         passed = passed and measured <= deadline
         return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, window)
+
+    def _missing_labels(self, alert: str, wanted: dict[str, str]) -> str:
+        if not wanted:
+            return ""
+        firing = self._events("alert", alert, since=self.moments.fault_start)
+        firing = firing[firing["state"] == "firing"]
+        seen = [dict(pair.split("=", 1) for pair in labels.split(",") if "=" in pair) for labels in firing["labels"]]
+        if any(all(labels.get(key) == value for key, value in wanted.items()) for labels in seen):
+            return ""
+        return ", ".join(f"{key}={value}" for key, value in wanted.items())
+
+    def _alert_not_delivered(self, expectation: AlertNotDelivered) -> Verdict:
+        whom = ", ".join(expectation.receivers) if expectation.receivers else "any receiver"
+        why = f" ({expectation.reason})" if expectation.reason else ""
+        title = f"{expectation.alert} is not delivered to {whom}{why}"
+        fired = self._events("alert", expectation.alert)
+        fired = fired[fired["state"] == "firing"]
+        deliveries = self._events("delivery", expectation.alert, since=self.moments.baseline_start)
+        if expectation.receivers is not None:
+            deliveries = deliveries[deliveries["receiver"].isin(expectation.receivers)]
+        notes = []
+        if expectation.must_fire and fired.empty:
+            notes.append("it never fired, so its suppression proves nothing")
+        if not deliveries.empty:
+            notes.append("delivered to " + ", ".join(sorted(set(deliveries["receiver"]))))
+        detail = "; ".join(notes) or ("fired" if not fired.empty else "did not fire") + ", and nothing was delivered"
+        return Verdict(title, expectation.type, not notes, detail)
+
+    def _alert_silent(self, expectation: AlertSilent) -> Verdict:
+        alerts = self._events("alert", expectation.alert)
+        active = alerts[alerts["state"].isin(["pending", "firing"])]
+        title = f"{expectation.alert} stays silent"
+        if active.empty:
+            return Verdict(title, expectation.type, True, "never pending or firing")
+        first = float(active["t"].iloc[0]) - self.moments.baseline_start
+        return Verdict(title, expectation.type, False, f"went {active['state'].iloc[0]} {first:.1f} s into the run")
+
+    def _metric_crosses(self, expectation: MetricCrosses) -> Verdict:
+        deadline = self._deadline(expectation.within)
+        side = f"above {expectation.above:g}" if expectation.above is not None else f"below {expectation.below:g}"
+        title = f"`{expectation.query}` goes {side}"
+        samples = self._events("sample", expectation.query, since=self.moments.fault_start)
+        values = samples["state"].astype(float)
+        crossed = samples[values > expectation.above] if expectation.above is not None else samples[values < expectation.below]
+        if crossed.empty:
+            last = f"{float(values.iloc[-1]):g}" if not values.empty else "no value"
+            return Verdict(title, expectation.type, False, f"never did (last value: {last})", deadline)
+        measured = float(crossed["t"].iloc[0]) - self.moments.fault_start
+        value = float(crossed["state"].iloc[0])
+        passed = measured <= deadline
+        return Verdict(title, expectation.type, passed, f"{value:g} after {measured:.1f} s", deadline, measured)
 
     def _wants_resolved(self, receiver: str) -> bool:
         return any(e.send_resolved for e in self.alertmanager.endpoints if e.receiver == receiver)

@@ -38,6 +38,8 @@ class Observer:
     stack: RunningStack
     queries: tuple[str, ...] = ()
     interval: float = 0.25
+    #: Queries whose values are sampled into the timeline at every poll (source "sample").
+    sampled: tuple[str, ...] = ()
     events: list[Event] = field(default_factory=list)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -68,6 +70,7 @@ class Observer:
             self._poll_alerts()
             self._poll_deliveries()
             self._poll_queries()
+            self._poll_samples()
         except StackError as error:
             self.errors.append(str(error))
 
@@ -108,6 +111,15 @@ class Observer:
                         delivery.kind, detail="accepted" if delivery.accepted else "refused by sink",
                     )
                 )
+
+    def _poll_samples(self) -> None:
+        t = polling.now()
+        for query in self.sampled:
+            with contextlib.suppress(StackError):
+                samples = self.stack.prometheus.query(query)
+                if samples:
+                    value = sum(float(sample["value"][1]) for sample in samples)
+                    self._add(Event(t, "sample", query, repr(value)))
 
     def _poll_queries(self) -> None:
         for query in self.queries:

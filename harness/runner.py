@@ -18,7 +18,7 @@ from harness.errors import FaultError, FaultSkipped, HarnessError, StackError
 from harness.expectations import Moments, Verdict
 from harness.load import LoadProfile, LoadRun, LoadSummary
 from harness.observer import Observer
-from harness.scenario import AlertDelivered, AlertResolves, MetricPresent, Scenario, ScheduledFault
+from harness.scenario import AlertDelivered, AlertResolves, MetricCrosses, MetricPresent, Scenario, ScheduledFault
 from harness.stack import RunningStack
 
 Progress = Callable[[str], None]
@@ -48,6 +48,7 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     result = ScenarioResult(scenario, faults=[f.fault.describe() for f in scenario.faults])
     started = polling.monotonic()
     queries = tuple(e.query for e in scenario.expectations if isinstance(e, MetricPresent))
+    sampled = tuple(e.query for e in scenario.expectations if isinstance(e, MetricCrosses))
     interval = max(0.1, min(0.5, scale.compress(live.prometheus_settings.scrape_interval).total_seconds() / 2))
     baseline = scale.compress_seconds(scenario.baseline.total_seconds())
     window_start, window_end = (scale.compress_seconds(d.total_seconds()) for d in scenario.fault_window)
@@ -56,7 +57,7 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     profile = LoadProfile(scenario.load.users, scenario.load.rate_per_user, total + 30, scenario.load.max_requests)
     load: LoadRun | None = None
     active: list[ScheduledFault] = []
-    with Observer(live, queries, interval) as observer:
+    with Observer(live, queries, interval, sampled=sampled) as observer:
         try:
             load = LoadRun(live.app_url, profile, output_dir / "load")
             baseline_start = observer.mark("phase", "baseline", "start")

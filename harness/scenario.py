@@ -68,6 +68,41 @@ class AlertDelivered(_Strict):
     alert: str
     receivers: list[str] = Field(min_length=1, description="exactly these receivers, and no others")
     within: Duration = Field(description="from the first fault's start")
+    labels: dict[str, str] = Field(default_factory=dict, description="the firing alert carries these labels")
+    exactly_once: bool = Field(default=False, description="each receiver gets exactly one firing notification")
+
+
+class AlertNotDelivered(_Strict):
+    """The alert fires, but its notification must not arrive (inhibited, silenced, or not routed there)."""
+
+    type: Literal["alert_not_delivered"]
+    alert: str
+    receivers: list[str] | None = Field(default=None, description="to none of these; by default to no receiver")
+    must_fire: bool = Field(default=True, description="it must fire, or the check proves nothing")
+    reason: str = ""
+
+
+class AlertSilent(_Strict):
+    """The alert must not go pending or firing at all (the other side of its threshold)."""
+
+    type: Literal["alert_silent"]
+    alert: str
+
+
+class MetricCrosses(_Strict):
+    """A query's value goes above (or below) a threshold within a deadline of the first fault."""
+
+    type: Literal["metric_crosses"]
+    query: str
+    above: float | None = None
+    below: float | None = None
+    within: Duration
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> MetricCrosses:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of `above` or `below`")
+        return self
 
 
 class AlertResolves(_Strict):
@@ -82,7 +117,9 @@ class NoAlerts(_Strict):
 
 
 Expectation = Annotated[
-    MetricPresent | AlertFires | AlertDelivered | AlertResolves | NoAlerts, Field(discriminator="type")
+    MetricPresent | MetricCrosses | AlertFires | AlertDelivered | AlertNotDelivered | AlertResolves | AlertSilent
+    | NoAlerts,
+    Field(discriminator="type"),
 ]
 
 

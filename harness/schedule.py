@@ -43,7 +43,7 @@ def plan(faults: list[Scheduled], origin: float, scale: TimeScale) -> list[Fault
 
 def identity(fault: object) -> tuple[str, str]:
     """What a fault acts on: its kind and its target (service, receiver kind or the app)."""
-    target = getattr(fault, "service", None) or getattr(fault, "receiver_kind", None) or "app"
+    target = getattr(fault, "service", None) or getattr(fault, "receiver_kind", None) or getattr(fault, "matchers", None) or "app"
     return str(getattr(fault, "kind", type(fault).__name__)), str(target)
 
 

@@ -5,7 +5,8 @@ to start raises FaultError; it is never a silent no-op. Every fault is undone on
 of a scenario (the runner stops whatever it started, in reverse order).
 
 Families: `app` (through the sample app's control API), `container` (engine calls and a stress
-sidecar in the target's cgroup), `network` (disconnect, tc netem from a sidecar), `sink`.
+sidecar in the target's cgroup), `network` (disconnect, tc netem from a sidecar), `sink`, and `silence` (an Alertmanager silence,
+scheduled like a fault).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from harness.faults.app import (
 )
 from harness.faults.container import ContainerKill, ContainerPause, ContainerRestart, ContainerStop, CpuStress, MemoryStress
 from harness.faults.network import NetworkBandwidth, NetworkCut, NetworkDelay, NetworkLoss
+from harness.faults.silence import Silence
 from harness.faults.sink import SinkOutage
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ FAULT_TYPES = (
     BusinessGauge, BusinessRate,
     ContainerStop, ContainerKill, ContainerPause, ContainerRestart, CpuStress, MemoryStress,
     NetworkCut, NetworkDelay, NetworkLoss, NetworkBandwidth,
-    SinkOutage,
+    SinkOutage, Silence,
 )
 
 #: Any fault, chosen by its `kind` key in YAML.

@@ -26,7 +26,7 @@ from .business import Business
 from .names import MetricNames
 
 #: 5 ms .. 10 s, for request latency as users feel it.
-REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0)
 #: Waiting for a pooled connection is usually sub-millisecond; the tail reaches the pool timeout.
 POOL_WAIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 #: A Redis round trip on the same host: 0.1 ms .. 1 s (the client gives up after 1 s).
