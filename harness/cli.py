@@ -12,7 +12,7 @@ from rich.console import Console
 
 from harness import engine, gate
 from harness.errors import HarnessError, InvalidInput
-from harness.scenario import load_scenario, load_suite
+from harness.scenario import Scenario, Suite, load_scenario, load_suite_file
 from harness.stack import prepare_images, prepare_sidecar_image
 from harness.stackfile import load_stack
 from harness.timescale import TimeScale
@@ -21,7 +21,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True, soft_wrap=True)
 
 StackOption = Annotated[Path, typer.Option("--stack", envvar="HARNESS_STACK", help="Compose file of the stack")]
-ScaleOption = Annotated[float, typer.Option("--scale", envvar="HARNESS_SCALE", help="time compression factor; 1 = real time")]
+ScaleOption = Annotated[
+    float | None, typer.Option("--scale", envvar="HARNESS_SCALE", help="time compression factor; 1 = real time")
+]
+DEFAULT_SCALE = 20.0
 ReportsOption = Annotated[Path, typer.Option("--reports", envvar="HARNESS_REPORTS", help="folder for run reports")]
 TracebackOption = Annotated[bool, typer.Option("--traceback", envvar="HARNESS_TRACEBACK", help="show tracebacks")]
 DEFAULT_STACK = Path("compose/docker-compose.yml")
@@ -33,24 +36,30 @@ def gate_command(
     suite: Annotated[Path, typer.Option("--suite", envvar="HARNESS_SUITE", help="suite file")] = DEFAULT_SUITE,
     only: Annotated[list[str], typer.Option("--only", help="run only scenarios with this name or tag")] = [],
     stack: StackOption = DEFAULT_STACK,
-    scale: ScaleOption = 20.0,
+    scale: ScaleOption = None,
     reports: ReportsOption = Path("reports"),
     traceback: TracebackOption = False,
 ) -> None:
     """Run a suite (the default gate when none is named) on the stack and write a report."""
-    _guarded(lambda: _run(_suite(suite, only), suite.stem, stack, scale, reports), traceback)
+
+    def work() -> int:
+        suite_model, scenarios = _suite(suite, only)
+        return _run(scenarios, suite_model.name, stack, scale or suite_model.scale or DEFAULT_SCALE, reports)
+
+    _guarded(work, traceback)
 
 
 @app.command("run")
 def run_command(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario files")],
     stack: StackOption = DEFAULT_STACK,
-    scale: ScaleOption = 20.0,
+    scale: ScaleOption = None,
     reports: ReportsOption = Path("reports"),
     traceback: TracebackOption = False,
 ) -> None:
     """Run scenario files on the stack and write a report."""
-    _guarded(lambda: _run([load_scenario(path) for path in scenarios], "scenarios", stack, scale, reports), traceback)
+    _guarded(lambda: _run([load_scenario(path) for path in scenarios], "scenarios", stack, scale or DEFAULT_SCALE, reports),
+             traceback)
 
 
 @app.command("images")
@@ -91,16 +100,16 @@ def sweep_command(
     _guarded(work, traceback)
 
 
-def _suite(path: Path, only: list[str]) -> list:  # type: ignore[type-arg]
-    scenarios = load_suite(path)
+def _suite(path: Path, only: list[str]) -> tuple[Suite, list[Scenario]]:
+    suite, scenarios = load_suite_file(path)
     if only:
         scenarios = [s for s in scenarios if s.name in only or set(s.tags) & set(only)]
         if not scenarios:
             raise InvalidInput(f"{path}: no scenario is named or tagged {', '.join(only)}")
-    return scenarios
+    return suite, scenarios
 
 
-def _run(scenarios: list, name: str, stack: Path, scale: float, reports: Path) -> int:  # type: ignore[type-arg]
+def _run(scenarios: list[Scenario], name: str, stack: Path, scale: float, reports: Path) -> int:
     run_id = gate.new_run_id()
     console.print(f"run [bold]{run_id}[/]: {len(scenarios)} scenario(s) at time scale ×{scale:g}")
     try:

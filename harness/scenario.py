@@ -155,6 +155,7 @@ class Scenario(_Strict):
 class Suite(_Strict):
     name: str
     description: str = ""
+    scale: float | None = Field(default=None, ge=1, description="time scale the suite runs at unless told otherwise")
     scenarios: list[str] = Field(min_length=1, description="scenario files, relative to the suite file")
 
 
@@ -165,6 +166,11 @@ def load_scenario(path: Path) -> Scenario:
 
 
 def load_suite(path: Path) -> list[Scenario]:
+    return load_suite_file(path)[1]
+
+
+def load_suite_file(path: Path) -> tuple[Suite, list[Scenario]]:
+    """The suite and its scenarios, each validated; bad files name file, line and field."""
     data, lines = yamlfile.load(path)
     suite: Suite = yamlfile.validate(Suite, path, data, lines)
     scenarios = []
@@ -174,4 +180,4 @@ def load_suite(path: Path) -> list[Scenario]:
             line = lines.get(("scenarios", index), 1)
             raise InvalidInput(f"{path}:{line}: scenarios.{index}: no scenario file {scenario_path}")
         scenarios.append(load_scenario(scenario_path))
-    return scenarios
+    return suite, scenarios
