@@ -54,6 +54,8 @@ class LoadRun:
         self.profile = profile
         output_dir.mkdir(parents=True, exist_ok=True)
         self._csv_prefix = output_dir / "locust"
+        self._flowing = output_dir / "flowing"
+        self._flowing.unlink(missing_ok=True)
         self._log = (output_dir / "locust.log").open("w")
         command = [
             sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
@@ -61,11 +63,25 @@ class LoadRun:
             "-t", f"{max(1, round(profile.max_seconds))}s", "--stop-timeout", "1",
             "--rate-per-user", str(profile.rate_per_user), "--max-requests", str(profile.max_requests),
             "--csv", str(self._csv_prefix), "--exit-code-on-error", "0", "--loglevel", "WARNING",
+            "--flowing-file", str(self._flowing),
         ]
         try:
             self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
         except OSError as error:
             raise LoadError(f"could not start Locust: {error}") from error
+
+    def wait_until_flowing(self, timeout: float = 30.0) -> None:
+        """Block until requests are completing (Locust takes a moment to start its users)."""
+
+        def flowing() -> bool:
+            if self._process.poll() is not None:
+                raise LoadError(f"Locust exited (code {self._process.returncode}) before sending load; see {self._log.name}")
+            return self._flowing.exists()
+
+        try:
+            polling.wait_for(flowing, timeout=timeout, interval=0.1, describe="Locust requests completing")
+        except polling.Timeout as error:
+            raise LoadError(f"no request completed within {timeout:.0f} s of starting Locust; see {self._log.name}") from error
 
     def stop(self) -> LoadSummary:
         if self._process.poll() is None:

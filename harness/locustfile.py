@@ -6,6 +6,7 @@ Runs in Locust's own process (gevent), never imported by the harness. Bounded tw
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, constant_throughput, events, task
@@ -15,9 +16,12 @@ from locust import HttpUser, constant_throughput, events, task
 def _arguments(parser: Any) -> None:
     parser.add_argument("--rate-per-user", type=float, default=2.0, help="requests per second per user")
     parser.add_argument("--max-requests", type=int, default=10_000, help="stop after this many requests")
+    parser.add_argument("--flowing-file", default="", help="created once requests are flowing")
 
 
 _sent = 0
+#: Requests completed before the load counts as flowing (every user has started).
+FLOWING_AFTER = 1
 
 
 @events.request.add_listener
@@ -25,6 +29,8 @@ def _count(**_: Any) -> None:
     global _sent
     _sent += 1
     environment = _environment
+    if _sent == FLOWING_AFTER and environment is not None and environment.parsed_options.flowing_file:
+        Path(environment.parsed_options.flowing_file).touch()
     if environment is not None and environment.runner is not None and _sent >= environment.parsed_options.max_requests:
         environment.runner.quit()
 
@@ -37,6 +43,8 @@ def _remember(environment: Any, **_: Any) -> None:
     global _environment
     _environment = environment
     AppUser.wait_time = constant_throughput(environment.parsed_options.rate_per_user)
+    global FLOWING_AFTER
+    FLOWING_AFTER = max(1, environment.parsed_options.num_users or 1)
 
 
 class AppUser(HttpUser):

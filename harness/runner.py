@@ -60,6 +60,7 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     with Observer(live, queries, interval, sampled=sampled) as observer:
         try:
             load = LoadRun(live.app_url, profile, output_dir / "load")
+            load.wait_until_flowing()
             baseline_start = observer.mark("phase", "baseline", "start")
             progress(f"{scenario.name}: baseline {baseline:.1f} s under {profile.requests_per_second:g} req/s")
             polling.sleep(baseline)
