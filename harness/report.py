@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from xml.etree import ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,27 @@ def write(report: RunReport) -> Path:
     markdown = environment.get_template("report.md.j2").render(run=data)
     path = report.directory / "report.md"
     path.write_text(markdown)
+    _write_junit(data, report.directory / "report.junit.xml")
     return path
+
+
+def _write_junit(data: dict[str, Any], path: Path) -> None:
+    """One test suite per scenario, one test case per expectation, for CI systems to show."""
+    suites = ElementTree.Element("testsuites", name=f"harness {data['suite']}")
+    for scenario in data["scenarios"]:
+        suite = ElementTree.SubElement(
+            suites, "testsuite", name=scenario["name"], tests=str(len(scenario["verdicts"]) or 1),
+            failures=str(sum(not v["passed"] for v in scenario["verdicts"])), time=f"{scenario['wall_seconds']:.1f}",
+        )
+        for verdict in scenario["verdicts"]:
+            case = ElementTree.SubElement(suite, "testcase", classname=scenario["name"], name=verdict["expectation"])
+            if not verdict["passed"]:
+                ElementTree.SubElement(case, "failure", message=verdict["detail"])
+        problem = scenario["error"] or scenario["skipped"]
+        if problem:
+            case = ElementTree.SubElement(suite, "testcase", classname=scenario["name"], name="scenario runs")
+            ElementTree.SubElement(case, "skipped" if scenario["skipped"] else "error", message=problem)
+    ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
 def to_data(report: RunReport) -> dict[str, Any]:

@@ -63,6 +63,8 @@ def test_default_gate_verifies_the_default_stack_and_writes_a_report(tmp_path: P
     markdown = (run_dir / "report.md").read_text()
     assert "**Verdict: PASS**" in markdown
     assert "earliest possible" in markdown
+    junit = (run_dir / "report.junit.xml").read_text()
+    assert 'failures="0"' in junit and "HighErrorRate reaches exactly pagerduty-critical" in junit
     assert our_containers(tmp_path) == []
 
 
