@@ -6,7 +6,8 @@ from builders import REPO, write
 from harness.errors import InvalidInput
 from harness.scenario import load_scenario, load_suite
 
-SCENARIOS = sorted((REPO / "scenarios").glob("*.yml"))
+SCENARIOS = sorted(path for path in (REPO / "scenarios").rglob("*.yml") if "suites" not in path.parts)
+SUITES = sorted((REPO / "scenarios" / "suites").glob("*.yml"))
 
 
 def load_error(path: Path) -> str:
@@ -18,6 +19,33 @@ def load_error(path: Path) -> str:
 @pytest.mark.parametrize("path", SCENARIOS, ids=[path.stem for path in SCENARIOS])
 def test_shipped_scenario_loads(path: Path) -> None:
     assert load_scenario(path).name == path.stem
+
+
+@pytest.mark.parametrize("path", SUITES, ids=[path.stem for path in SUITES])
+def test_shipped_suite_loads(path: Path) -> None:
+    assert load_suite(path)
+
+
+def test_every_shipped_scenario_is_in_the_pre_launch_suite() -> None:
+    in_suite = {scenario.path for scenario in load_suite(REPO / "scenarios" / "suites" / "pre-launch.yml")}
+
+    assert [path.name for path in SCENARIOS if path.resolve() not in in_suite] == []
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[path.stem for path in SCENARIOS])
+def test_shipped_scenario_fits_the_default_stack(path: Path, tmp_path: Path) -> None:
+    from harness.configs import render_alertmanager, render_prometheus
+    from harness.expectations import check_deadlines
+    from harness.timescale import TimeScale
+
+    prometheus = render_prometheus(REPO / "compose" / "prometheus", tmp_path / "p", TimeScale(20))
+    alertmanager = render_alertmanager(REPO / "compose" / "alertmanager", tmp_path / "a", TimeScale(20))
+    scenario = load_scenario(path)
+
+    check_deadlines(scenario, prometheus, alertmanager)
+    for expectation in scenario.expectations:
+        if hasattr(expectation, "alert"):
+            prometheus.rule(expectation.alert)
 
 
 def test_default_suite_loads_its_scenarios_in_order() -> None:
