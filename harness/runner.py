@@ -111,23 +111,26 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
 
 
 def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:
-    """Bring the stack back to quiet: no alert in Prometheus or Alertmanager, an empty sink."""
+    """Bring the stack back to quiet: every target up, no alert, fresh alerting state, an empty sink.
+
+    Prometheus and Alertmanager are restarted (their data stays): a new alert joining a group left
+    by an earlier scenario is notified a group_interval late instead of after group_wait, and
+    Prometheus keeps such groups alive by re-sending resolved alerts for 15 minutes.
+    """
     windows = [live.scale.compress(rule.for_).total_seconds() for rule in live.prometheus_settings.rules]
-    timeout = RESET_TIMEOUT_FACTOR * (max(windows, default=0) + live.scale.compress(live.alertmanager_settings.group_interval).total_seconds()) + 10
+    group_interval = live.scale.compress(live.alertmanager_settings.group_interval).total_seconds()
+    timeout = RESET_TIMEOUT_FACTOR * (max(windows, default=0) + group_interval) + 10
     progress(f"resetting the stack (up to {timeout:.0f} s)")
 
     def quiet() -> bool:
-        return (
-            not live.prometheus.unhealthy_targets()
-            and not live.prometheus.alerts()
-            and not [a for a in live.alertmanager.alerts() if a["status"]["state"] == "active"]
-        )
+        return not live.prometheus.unhealthy_targets() and not live.prometheus.alerts()
 
     try:
-        polling.wait_for(
-            quiet, timeout=timeout, interval=0.5, on_error=(StackError,),
-            describe="every target up and no alert active in Prometheus and Alertmanager",
-        )
+        polling.wait_for(quiet, timeout=timeout, interval=0.5, on_error=(StackError,),
+                         describe="every target up and no alert active in Prometheus")
+        live.restart_alerting()
+        polling.wait_for(quiet, timeout=timeout, interval=0.5, on_error=(StackError,),
+                         describe="every target up and no alert active after the restart")
     except polling.Timeout as error:
         raise StackError(f"could not reset the stack between scenarios: {error}") from error
     live.sink.clear()

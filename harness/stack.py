@@ -81,6 +81,22 @@ class RunningStack:
             raise FaultError(f"no service {service!r} in this stack (services: {', '.join(sorted(self.containers))})")
         return self.containers[service].get_wrapped_container()
 
+    def restart_alerting(self) -> None:
+        """Restart Prometheus, then Alertmanager, and wait until the stack is healthy again.
+
+        Prometheus re-sends every resolved alert for 15 minutes (fixed in its rule manager, so not
+        scaled), and Alertmanager keeps a group for such an alert; restarting both is the only way
+        to give the next scenario an alerting pipeline with no memory of the last one.
+        """
+        for role in ("prometheus", "alertmanager"):
+            service = self.stack.by_role(role)  # type: ignore[arg-type]
+            try:
+                self.container(service.name).restart(timeout=5)
+            except docker.errors.APIError as error:
+                raise StackError(f"could not restart {service.name}: {error.explanation or error}") from error
+            _wait_ready(service, self.containers[service.name])
+        _wait_healthy(self)
+
     def service_of_role(self, role: str) -> str:
         return self.stack.by_role(role).name  # type: ignore[arg-type]
 
@@ -242,8 +258,11 @@ def _container(
         DockerContainer(image)
         .with_network(network)
         .with_network_aliases(*aliases)
-        .with_kwargs(labels={**engine.run_labels(run_id), "dev.monitoring-harness.service": service.name})
     )
+    options: dict[str, object] = {"labels": {**engine.run_labels(run_id), "dev.monitoring-harness.service": service.name}}
+    if service.tmpfs:
+        options["tmpfs"] = dict(entry.split(":", 1) if ":" in entry else (entry, "") for entry in service.tmpfs)
+    container.with_kwargs(**options)
     for key, value in service.environment.items():
         container.with_env(key, value)
     command = list(service.command or [])

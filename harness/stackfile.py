@@ -53,6 +53,7 @@ class Service(BaseModel):
     environment: dict[str, str] = Field(default_factory=dict)
     ports: list[str] = Field(default_factory=list)
     volumes: list[str] = Field(default_factory=list)
+    tmpfs: list[str] = Field(default_factory=list)
     depends_on: list[str] = Field(default_factory=list)
     harness: HarnessOptions = Field(default_factory=HarnessOptions, alias="x-harness")
 
@@ -74,6 +75,11 @@ class Service(BaseModel):
         if isinstance(value, dict):
             return {key: "" if item is None else str(item) for key, item in value.items()}
         return value
+
+    @field_validator("tmpfs", mode="before")
+    @classmethod
+    def _tmpfs_string(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("depends_on", mode="before")
     @classmethod
