@@ -84,10 +84,8 @@ class LatencyFault(FaultKind):
 
 
 @dataclass(frozen=True)
-class SlowQueryFault(FaultKind):
-    """The database work of a share of requests also runs ``pg_sleep(seconds)`` on its connection."""
-
-    kind: ClassVar[str] = "slow_query"
+class _ExtraSecondsFault(FaultKind):
+    """A share (``ratio``) of the work takes ``seconds`` longer."""
 
     seconds: float
     ratio: float = 1.0
@@ -97,15 +95,22 @@ class SlowQueryFault(FaultKind):
         object.__setattr__(self, "ratio", ratio(self.kind, "ratio", self.ratio))
 
     @classmethod
-    def from_body(cls, body: object) -> SlowQueryFault:
+    def from_body(cls, body: object) -> Any:
         return cls(**object_body(cls.kind, body, required=("seconds",), optional=("ratio",)))
 
     def decide(self, draw: float) -> float | None:
-        """Seconds of ``pg_sleep`` to add to one request's database work, or None."""
+        """Seconds to add to the piece of work with this draw, or None."""
         return self.seconds if draw < self.ratio else None
 
     def describe(self) -> dict[str, Any]:
         return {"seconds": self.seconds, "ratio": self.ratio}
+
+
+@dataclass(frozen=True)
+class SlowQueryFault(_ExtraSecondsFault):
+    """The database work of a share of requests also runs ``pg_sleep(seconds)`` on its connection."""
+
+    kind: ClassVar[str] = "slow_query"
 
     def response_statuses(self) -> frozenset[int]:
         # A sleep past QUERY_TIMEOUT_SECONDS ends the query: the request answers 503.
@@ -161,26 +166,8 @@ class JobFailureFault(FaultKind):
 
 
 @dataclass(frozen=True)
-class SlowJobFault(FaultKind):
+class SlowJobFault(_ExtraSecondsFault):
     """A share of jobs take ``seconds`` longer: the workers stay busy and the queue drains slower."""
 
     kind: ClassVar[str] = "slow_jobs"
     needs: ClassVar[frozenset[str]] = frozenset({REDIS})
-
-    seconds: float
-    ratio: float = 1.0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "seconds", number(self.kind, "seconds", self.seconds, above=0, maximum=60))
-        object.__setattr__(self, "ratio", ratio(self.kind, "ratio", self.ratio))
-
-    @classmethod
-    def from_body(cls, body: object) -> SlowJobFault:
-        return cls(**object_body(cls.kind, body, required=("seconds",), optional=("ratio",)))
-
-    def decide(self, draw: float) -> float | None:
-        """Seconds to add to the job with this draw, or None."""
-        return self.seconds if draw < self.ratio else None
-
-    def describe(self) -> dict[str, Any]:
-        return {"seconds": self.seconds, "ratio": self.ratio}
