@@ -20,15 +20,34 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
 
 @dataclass(frozen=True)
+class UserChange:
+    """From `start` to `end` seconds after the load starts flowing, users move to `users`.
+
+    A ramp moves evenly over the span and holds; a spike jumps at `start` and drops back at `end`.
+    """
+
+    kind: str
+    users: int
+    start: float
+    end: float
+
+    def argument(self) -> str:
+        return f"{self.kind}:{self.users}:{self.start:g}:{self.end:g}"
+
+
+@dataclass(frozen=True)
 class LoadProfile:
     users: int = 4
     rate_per_user: float = 5.0
     max_seconds: float = 120.0
     max_requests: int = 5_000
+    change: UserChange | None = None
 
     def __post_init__(self) -> None:
         if not (1 <= self.users <= 200 and 0 < self.rate_per_user <= 100):
             raise InvalidInput(f"load: users must be 1..200 and rate_per_user 0..100, got {self}")
+        if self.change is not None and not (1 <= self.change.users <= 200 and 0 <= self.change.start <= self.change.end):
+            raise InvalidInput(f"load: a {self.change.kind} needs 1..200 users and a start before its end, got {self.change}")
 
     @property
     def requests_per_second(self) -> float:
@@ -65,6 +84,8 @@ class LoadRun:
             "--csv", str(self._csv_prefix), "--exit-code-on-error", "0", "--loglevel", "WARNING",
             "--flowing-file", str(self._flowing),
         ]
+        if profile.change is not None:
+            command += ["--user-change", profile.change.argument()]
         try:
             self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
         except OSError as error:

@@ -1,15 +1,18 @@
 """The load Locust runs against the sample app: reads and writes at a fixed rate per user.
 
 Runs in Locust's own process (gevent), never imported by the harness. Bounded twice: Locust's
---run-time, and --max-requests, after which the run stops itself.
+--run-time, and --max-requests, after which the run stops itself. The number of users is steady,
+or ramps or spikes (--user-change) on a clock that starts when requests begin to flow, which is
+when the harness starts the scenario's baseline.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from locust import HttpUser, constant_throughput, events, task
+from locust import HttpUser, LoadTestShape, constant_throughput, events, task
 
 
 @events.init_command_line_parser.add_listener
@@ -17,19 +20,22 @@ def _arguments(parser: Any) -> None:
     parser.add_argument("--rate-per-user", type=float, default=2.0, help="requests per second per user")
     parser.add_argument("--max-requests", type=int, default=10_000, help="stop after this many requests")
     parser.add_argument("--flowing-file", default="", help="created once requests are flowing")
+    parser.add_argument("--user-change", default="", help="ramp|spike:USERS:START:END, seconds after flowing")
 
 
 _sent = 0
+_flowing_since: float | None = None
 #: Requests completed before the load counts as flowing (every user has started).
 FLOWING_AFTER = 1
 
 
 @events.request.add_listener
 def _count(**_: Any) -> None:
-    global _sent
+    global _sent, _flowing_since
     _sent += 1
     environment = _environment
     if _sent == FLOWING_AFTER and environment is not None and environment.parsed_options.flowing_file:
+        _flowing_since = time.monotonic()
         Path(environment.parsed_options.flowing_file).touch()
     if environment is not None and environment.runner is not None and _sent >= environment.parsed_options.max_requests:
         environment.runner.quit()
@@ -57,3 +63,24 @@ class AppUser(HttpUser):
     @task(1)
     def place_order(self) -> None:
         self.client.post("/api/orders", json={"item_id": 1, "quantity": 1}, name="/api/orders")
+
+
+class ScenarioShape(LoadTestShape):
+    """Steady at --users, or one ramp or spike; Locust's --run-time still ends the run."""
+
+    use_common_options = True
+
+    def tick(self) -> tuple[int, float] | None:
+        options = self.runner.environment.parsed_options
+        base = options.num_users or 1
+        if not options.user_change or _flowing_since is None:
+            return base, base
+        kind, users, start, end = options.user_change.split(":")
+        target, begin, finish = int(users), float(start), float(end)
+        elapsed = time.monotonic() - _flowing_since
+        if elapsed < begin:
+            return base, base
+        if kind == "spike":
+            return (target, target) if elapsed < finish else (base, base)
+        share = 1.0 if finish <= begin else min(1.0, (elapsed - begin) / (finish - begin))
+        return round(base + (target - base) * share), max(base, target)

@@ -115,6 +115,7 @@ def _scenario(result: ScenarioResult, scale: float) -> dict[str, Any]:
         "wall_seconds": result.wall_seconds,
         "faults": result.faults,
         "load": dataclasses.asdict(result.load) if result.load else None,
+        "load_profile": result.scenario.load.describe(),
         "verdicts": [_verdict(v, scale) for v in result.verdicts],
         "timeline": timeline,
     }

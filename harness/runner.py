@@ -16,10 +16,11 @@ import pandas as pd
 from harness import expectations, polling, schedule
 from harness.errors import FaultError, FaultSkipped, HarnessError, StackError
 from harness.expectations import Moments, Verdict
-from harness.load import LoadProfile, LoadRun, LoadSummary
+from harness.load import LoadProfile, LoadRun, LoadSummary, UserChange
 from harness.observer import Observer
 from harness.scenario import AlertDelivered, AlertResolves, MetricCrosses, MetricPresent, Scenario, ScheduledFault
 from harness.stack import RunningStack
+from harness.timescale import TimeScale
 
 Progress = Callable[[str], None]
 RESET_TIMEOUT_FACTOR = 4  # a reset may take this many (scaled) rule windows before it gives up
@@ -54,7 +55,8 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     window_start, window_end = (scale.compress_seconds(d.total_seconds()) for d in scenario.fault_window)
     recovery = scale.compress_seconds(scenario.recovery.total_seconds())
     total = baseline + window_end + recovery
-    profile = LoadProfile(scenario.load.users, scenario.load.rate_per_user, total + 30, scenario.load.max_requests)
+    profile = LoadProfile(scenario.load.users, scenario.load.rate_per_user, total + 30, scenario.load.max_requests,
+                          _user_change(scenario, baseline, scale))
     load: LoadRun | None = None
     active: list[ScheduledFault] = []
     with Observer(live, queries, interval, sampled=sampled) as observer:
@@ -62,7 +64,7 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
             load = LoadRun(live.app_url, profile, output_dir / "load")
             load.wait_until_flowing()
             baseline_start = observer.mark("phase", "baseline", "start")
-            progress(f"{scenario.name}: baseline {baseline:.1f} s under {profile.requests_per_second:g} req/s")
+            progress(f"{scenario.name}: baseline {baseline:.1f} s under {scenario.load.describe()}")
             polling.sleep(baseline)
             fault_start = baseline_start + baseline + window_start
             for event in schedule.plan(scenario.faults, baseline_start + baseline, scale):  # type: ignore[arg-type]
@@ -78,10 +80,12 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
                     active.remove(scheduled)
                     observer.mark("fault", scheduled.fault.kind, "off")
                     progress(f"{scenario.name}: fault off: {scheduled.fault.kind}")
-            fault_end = baseline_start + baseline + window_end if scenario.faults else polling.now()
+            polling.sleep(baseline_start + baseline + window_end - polling.now())
+            fault_end = baseline_start + baseline + window_end if scenario.has_stimulus else polling.now()
             progress(f"{scenario.name}: recovery, up to {recovery:.1f} s")
             _wait_recovery(live, scenario, observer, fault_start, fault_end, recovery)
-            moments = Moments(baseline_start, fault_start if scenario.faults else polling.now(), fault_end, polling.now())
+            moments = Moments(baseline_start, fault_start if scenario.has_stimulus else polling.now(), fault_end,
+                              polling.now())
         except FaultSkipped as skipped:
             result.skipped = str(skipped)
             moments = None
@@ -108,6 +112,15 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
         result.faults.append(f"observer errors: {len(observer.errors)} (first: {observer.errors[0]})")
     result.wall_seconds = polling.monotonic() - started
     return result
+
+
+def _user_change(scenario: Scenario, baseline: float, scale: TimeScale) -> UserChange | None:
+    """The scenario's ramp or spike, in scaled seconds from the moment load flows (the baseline's start)."""
+    window = scenario.load.change_window
+    if window is None:
+        return None
+    start, end = (baseline + scale.compress_seconds(d.total_seconds()) for d in window)
+    return UserChange(scenario.load.shape.kind, scenario.load.shape.users, start, end)  # type: ignore[union-attr]
 
 
 def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:

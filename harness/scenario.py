@@ -37,10 +37,53 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Steady(_Strict):
+    """The same number of users throughout."""
+
+    kind: Literal["steady"] = "steady"
+
+
+class Ramp(_Strict):
+    """Users grow evenly from `load.users` to `users` over `duration`, starting `at` after the baseline, then hold."""
+
+    kind: Literal["ramp"]
+    users: int = Field(ge=1, le=200)
+    at: Duration = timedelta(0)
+    duration: Duration
+
+
+class Spike(_Strict):
+    """Users jump from `load.users` to `users` `at` after the baseline, hold for `duration`, then drop back."""
+
+    kind: Literal["spike"]
+    users: int = Field(ge=1, le=200)
+    at: Duration = timedelta(0)
+    duration: Duration
+
+
+LoadShape = Annotated[Steady | Ramp | Spike, Field(discriminator="kind")]
+
+
 class Load(_Strict):
     users: int = Field(default=4, ge=1, le=200)
     rate_per_user: float = Field(default=5.0, gt=0, le=100)
     max_requests: int = Field(default=20_000, ge=1)
+    shape: LoadShape = Field(default_factory=Steady)
+
+    @property
+    def change_window(self) -> tuple[timedelta, timedelta] | None:
+        """(start, end) of a ramp or spike relative to the end of the baseline; None when steady."""
+        if isinstance(self.shape, Steady):
+            return None
+        return self.shape.at, self.shape.at + self.shape.duration
+
+    def describe(self) -> str:
+        steady = f"{self.users} users at {self.rate_per_user:g} req/s each"
+        if isinstance(self.shape, Ramp):
+            return f"{steady}, ramping to {self.shape.users} users over {self.shape.duration} from {self.shape.at}"
+        if isinstance(self.shape, Spike):
+            return f"{steady}, spiking to {self.shape.users} users at {self.shape.at} for {self.shape.duration}"
+        return steady
 
 
 class ScheduledFault(_Strict):
@@ -60,14 +103,14 @@ class MetricPresent(_Strict):
 class AlertFires(_Strict):
     type: Literal["alert_fires"]
     alert: str
-    within: Duration = Field(description="from the first fault's start; pending, then firing, before this")
+    within: Duration = Field(description="from the first fault's (or load change's) start; pending, then firing, before this")
 
 
 class AlertDelivered(_Strict):
     type: Literal["alert_delivered"]
     alert: str
     receivers: list[str] = Field(min_length=1, description="exactly these receivers, and no others")
-    within: Duration = Field(description="from the first fault's start")
+    within: Duration = Field(description="from the first fault's (or load change's) start")
     labels: dict[str, str] = Field(default_factory=dict, description="the firing alert carries these labels")
     exactly_once: bool = Field(default=False, description="each receiver gets exactly one firing notification")
 
@@ -108,7 +151,7 @@ class MetricCrosses(_Strict):
 class AlertResolves(_Strict):
     type: Literal["alert_resolves"]
     alert: str
-    within: Duration = Field(description="from the last fault's end; resolved, and notified where asked for")
+    within: Duration = Field(description="from the last fault's (or load change's) end; resolved, and notified where asked for")
 
 
 class NoAlerts(_Strict):
@@ -145,11 +188,19 @@ class Scenario(_Strict):
         return self
 
     @property
+    def has_stimulus(self) -> bool:
+        """Faults or a load change: something the expectations' deadlines count from."""
+        return bool(self.faults) or self.load.change_window is not None
+
+    @property
     def fault_window(self) -> tuple[timedelta, timedelta]:
-        """(first start, last end) relative to the end of the baseline; zero when there are no faults."""
-        if not self.faults:
+        """(first start, last end) of faults and load changes, relative to the end of the baseline; zero without."""
+        windows = [(f.at, f.at + f.duration) for f in self.faults]
+        if self.load.change_window is not None:
+            windows.append(self.load.change_window)
+        if not windows:
             return timedelta(0), timedelta(0)
-        return min(f.at for f in self.faults), max(f.at + f.duration for f in self.faults)
+        return min(start for start, _ in windows), max(end for _, end in windows)
 
 
 class Suite(_Strict):
