@@ -27,6 +27,11 @@ ScaleOption = Annotated[
 DEFAULT_SCALE = 20.0
 ReportsOption = Annotated[Path, typer.Option("--reports", envvar="HARNESS_REPORTS", help="folder for run reports")]
 TracebackOption = Annotated[bool, typer.Option("--traceback", envvar="HARNESS_TRACEBACK", help="show tracebacks")]
+LanesOption = Annotated[
+    int | None,
+    typer.Option("--lanes", envvar="HARNESS_LANES", min=1, max=4,
+                 help="stacks running scenarios side by side; each lane has its own stack"),
+]
 DEFAULT_STACK = Path("compose/docker-compose.yml")
 DEFAULT_SUITE = Path("scenarios/suites/default.yml")
 
@@ -37,6 +42,7 @@ def gate_command(
     only: Annotated[list[str], typer.Option("--only", help="run only scenarios with this name or tag")] = [],
     stack: StackOption = DEFAULT_STACK,
     scale: ScaleOption = None,
+    lanes: LanesOption = None,
     reports: ReportsOption = Path("reports"),
     traceback: TracebackOption = False,
 ) -> None:
@@ -44,7 +50,8 @@ def gate_command(
 
     def work() -> int:
         suite_model, scenarios = _suite(suite, only)
-        return _run(scenarios, suite_model.name, stack, scale or suite_model.scale or DEFAULT_SCALE, reports)
+        return _run(scenarios, suite_model.name, stack, scale or suite_model.scale or DEFAULT_SCALE, reports,
+                    lanes or suite_model.lanes)
 
     _guarded(work, traceback)
 
@@ -54,12 +61,13 @@ def run_command(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario files")],
     stack: StackOption = DEFAULT_STACK,
     scale: ScaleOption = None,
+    lanes: LanesOption = None,
     reports: ReportsOption = Path("reports"),
     traceback: TracebackOption = False,
 ) -> None:
     """Run scenario files on the stack and write a report."""
-    _guarded(lambda: _run([load_scenario(path) for path in scenarios], "scenarios", stack, scale or DEFAULT_SCALE, reports),
-             traceback)
+    _guarded(lambda: _run([load_scenario(path) for path in scenarios], "scenarios", stack, scale or DEFAULT_SCALE,
+                          reports, lanes or 1), traceback)
 
 
 @app.command("images")
@@ -109,14 +117,15 @@ def _suite(path: Path, only: list[str]) -> tuple[Suite, list[Scenario]]:
     return suite, scenarios
 
 
-def _run(scenarios: list[Scenario], name: str, stack: Path, scale: float, reports: Path) -> int:
+def _run(scenarios: list[Scenario], name: str, stack: Path, scale: float, reports: Path, lanes: int) -> int:
     run_id = gate.new_run_id()
-    console.print(f"run [bold]{run_id}[/]: {len(scenarios)} scenario(s) at time scale ×{scale:g}")
+    side_by_side = f" in {lanes} lanes" if lanes > 1 else ""
+    console.print(f"run [bold]{run_id}[/]: {len(scenarios)} scenario(s) at time scale ×{scale:g}{side_by_side}")
     try:
         with console.status("starting") as status:
             run, path = gate.run_gate(
                 scenarios, name, stack, TimeScale(scale), reports,
-                lambda message: (status.update(message), _progress(message)), run_id,
+                lambda message: (status.update(message), _progress(message)), run_id, lanes,
             )
     except HarnessError:
         console.print(f"report: {reports / run_id / 'report.md'}")

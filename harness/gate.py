@@ -1,17 +1,21 @@
-"""The gate: validate everything, start one stack, run the scenarios on it, write the evidence."""
+"""The gate: validate everything, start the stack (one per lane), run the scenarios on it, write the evidence."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness import expectations, report, runner
+from harness import expectations, polling, report, runner
 from harness.errors import HarnessError, InvalidInput
 from harness.report import RunReport
 from harness.scenario import Scenario
-from harness.stack import render_configs, running_stack
+from harness.stack import RenderedConfigs, render_configs, running_stack
 from harness.stackfile import Stack, load_stack
 from harness.timescale import TimeScale
 
@@ -41,8 +45,14 @@ def run_gate(
     reports_dir: Path,
     progress: Progress = lambda _: None,
     run_id: str | None = None,
+    lanes: int = 1,
 ) -> tuple[RunReport, Path]:
-    """Run `scenarios` on one stack; always write a report. Bad input raises before anything starts."""
+    """Run `scenarios` on `lanes` stacks side by side; always write a report. Bad input raises before anything starts.
+
+    On each stack the scenarios of its lane run one after another, reset in between; a scenario
+    that asks for a fresh stack gets one. Stacks share nothing, so scenarios in different lanes
+    cannot interfere.
+    """
     run_id = run_id or new_run_id()
     run_dir = (reports_dir / run_id).resolve()
     stack = load_stack(stack_path)
@@ -60,21 +70,108 @@ def run_gate(
     run = RunReport(
         run_id=run_id, suite=suite_name, stack=str(stack_path), scale=scale.factor, directory=run_dir,
         started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        prometheus=rendered.prometheus, alertmanager=rendered.alertmanager,
+        prometheus=rendered.prometheus, alertmanager=rendered.alertmanager, lanes=lanes,
     )
+    plan = plan_lanes(scenarios, lanes)
+    results: dict[int, runner.ScenarioResult] = {}
+    polling.reset_cancellation()
+    started = polling.monotonic()
     try:
-        with running_stack(stack, rendered, scale, run_id, run_dir, progress) as live:
-            run.boot, run.omitted = live.boot, live.omitted
-            progress(f"stack healthy in {live.boot.healthy_seconds:.1f} s" if live.boot else "stack healthy")
-            for index, scenario in enumerate(scenarios):
-                if index:
-                    runner.reset(live, progress)
-                result = runner.run_scenario(live, scenario, run_dir / scenario.name, progress)
-                run.results.append(result)
-                progress(f"{scenario.name}: {'pass' if result.passed else 'FAIL'} ({result.wall_seconds:.1f} s)")
+        if len(plan) == 1:
+            _run_lane(plan[0], scenarios, _Lane(stack, rendered, scale, run_id, run_dir, progress, run, results))
+        else:
+            _run_lanes_side_by_side(plan, scenarios, stack, rendered, scale, run_id, run_dir, progress, run, results)
     except HarnessError as error:
         run.error = f"{type(error).__name__}: {error}"
         raise
     finally:
+        run.results = [results[index] for index in sorted(results)]
+        run.wall_seconds = polling.monotonic() - started
         path = report.write(run)
     return run, path
+
+
+def plan_lanes(scenarios: list[Scenario], lanes: int) -> list[list[int]]:
+    """Scenario indices per lane: longest first onto the least-loaded lane, suite order kept within a lane."""
+    lanes = max(1, min(lanes, len(scenarios)))
+    plan: list[list[int]] = [[] for _ in range(lanes)]
+    load = [0.0] * lanes
+    for index in sorted(range(len(scenarios)), key=lambda i: -_expected_seconds(scenarios[i])):
+        lane = load.index(min(load))
+        plan[lane].append(index)
+        load[lane] += _expected_seconds(scenarios[index])
+    return [sorted(lane) for lane in plan if lane]
+
+
+def stack_segments(indices: list[int], scenarios: list[Scenario]) -> list[list[int]]:
+    """Split a lane into runs that share one stack: a scenario asking for a fresh stack starts a new run."""
+    segments: list[list[int]] = []
+    for index in indices:
+        if not segments or scenarios[index].fresh_stack:
+            segments.append([])
+        segments[-1].append(index)
+    return segments
+
+
+def _expected_seconds(scenario: Scenario) -> float:
+    return (scenario.baseline + scenario.fault_window[1] + scenario.recovery).total_seconds()
+
+
+@dataclass
+class _Lane:
+    stack: Stack
+    rendered: RenderedConfigs
+    scale: TimeScale
+    run_id: str
+    run_dir: Path
+    progress: Progress
+    run: RunReport
+    results: dict[int, runner.ScenarioResult]
+    boot_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> None:
+    """Run the lane's scenarios in order on one stack, booting a new one where a scenario asks for it."""
+    for number, segment in enumerate(stack_segments(indices, scenarios)):
+        run_id = lane.run_id if number == 0 else f"{lane.run_id}-{number}"
+        with contextlib.ExitStack() as exit_stack:
+            with lane.boot_lock:
+                live = exit_stack.enter_context(
+                    running_stack(lane.stack, lane.rendered, lane.scale, run_id, lane.run_dir, lane.progress)
+                )
+            if lane.run.boot is None:
+                lane.run.boot, lane.run.omitted = live.boot, live.omitted
+            lane.progress(f"stack healthy in {live.boot.healthy_seconds:.1f} s" if live.boot else "stack healthy")
+            for position, index in enumerate(segment):
+                scenario = scenarios[index]
+                if position:
+                    runner.reset(live, lane.progress)
+                result = runner.run_scenario(live, scenario, lane.run_dir / scenario.name, lane.progress)
+                lane.results[index] = result
+                lane.progress(f"{scenario.name}: {'pass' if result.passed else 'FAIL'} ({result.wall_seconds:.1f} s)")
+
+
+def _run_lanes_side_by_side(
+    plan: list[list[int]], scenarios: list[Scenario], stack: Stack, rendered: RenderedConfigs, scale: TimeScale,
+    run_id: str, run_dir: Path, progress: Progress, run: RunReport, results: dict[int, runner.ScenarioResult],
+) -> None:
+    boot_lock = threading.Lock()  # stacks boot one at a time: two boots at once starve each other's health checks
+    lanes = [
+        _Lane(stack, rendered, scale, f"{run_id}-lane{number}", run_dir, _prefixed(progress, f"lane {number}"), run,
+              results, boot_lock)
+        for number in range(1, len(plan) + 1)
+    ]
+    with ThreadPoolExecutor(max_workers=len(plan), thread_name_prefix="lane") as pool:
+        futures = [pool.submit(_run_lane, indices, scenarios, lane) for indices, lane in zip(plan, lanes)]
+        try:
+            wait(futures)
+        except BaseException:
+            polling.cancel()
+            wait(futures)
+            raise
+    for future in futures:
+        future.result()  # the first lane's error, if any, fails the run
+
+
+def _prefixed(progress: Progress, prefix: str) -> Progress:
+    return lambda message: progress(f"{prefix}: {message}")

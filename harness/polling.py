@@ -10,6 +10,27 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+_cancelled = threading.Event()
+
+
+class Cancelled(BaseException):
+    """The run was interrupted (Ctrl-C, SIGTERM) while this thread waited; unwind and clean up."""
+
+
+def cancel() -> None:
+    """Wake every waiting thread with Cancelled, so parallel lanes stop as promptly as the main one."""
+    _cancelled.set()
+
+
+def reset_cancellation() -> None:
+    _cancelled.clear()
+
+
+def _pause(seconds: float) -> None:
+    if _cancelled.wait(max(0.0, seconds)):
+        raise Cancelled("the run was interrupted")
+
+
 class Timeout(Exception):
     """A wait ran out of time; `last` says what was seen last."""
 
@@ -43,13 +64,13 @@ def wait_for(
             last = result
         if time.monotonic() >= deadline:
             raise Timeout(f"{describe}: not reached within {timeout:.1f} s (last seen: {last!r})", last)
-        time.sleep(interval)
+        _pause(interval)
 
 
 def sleep(seconds: float) -> None:
     """Pause a scenario step (a baseline, a fault window); the only plain sleep in the harness."""
     if seconds > 0:
-        time.sleep(seconds)
+        _pause(seconds)
 
 
 def now() -> float:

@@ -32,6 +32,8 @@ class RunReport:
     prometheus: PrometheusSettings | None = None
     alertmanager: AlertmanagerSettings | None = None
     error: str | None = None
+    lanes: int = 1
+    wall_seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
@@ -89,6 +91,9 @@ def to_data(report: RunReport) -> dict[str, Any]:
         "stack": report.stack,
         "started": report.started,
         "scale": report.scale,
+        "lanes": report.lanes,
+        "wall_seconds": report.wall_seconds,
+        "real_time_equivalent_seconds": sum(_scenario_seconds(r) for r in report.results) * report.scale,
         "passed": report.passed,
         "error": report.error,
         "boot": dataclasses.asdict(report.boot) if report.boot else None,
@@ -119,6 +124,11 @@ def _scenario(result: ScenarioResult, scale: float) -> dict[str, Any]:
         "verdicts": [_verdict(v, scale) for v in result.verdicts],
         "timeline": timeline,
     }
+
+
+def _scenario_seconds(result: ScenarioResult) -> float:
+    """How long the scenario's own timeline ran, baseline to end (resets and boots not counted)."""
+    return result.moments.end - result.moments.baseline_start if result.moments else 0.0
 
 
 def _verdict(verdict: Any, scale: float) -> dict[str, Any]:

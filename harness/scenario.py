@@ -174,6 +174,7 @@ class Scenario(_Strict):
     baseline: Duration = timedelta(minutes=2)
     faults: list[ScheduledFault] = Field(default_factory=list)
     recovery: Duration = timedelta(0)
+    fresh_stack: bool = Field(default=False, description="boot a new stack for this scenario instead of resetting")
     expectations: list[Expectation] = Field(min_length=1)
     path: Path | None = None
 
@@ -207,6 +208,7 @@ class Suite(_Strict):
     name: str
     description: str = ""
     scale: float | None = Field(default=None, ge=1, description="time scale the suite runs at unless told otherwise")
+    lanes: int = Field(default=1, ge=1, le=4, description="stacks running the scenarios side by side")
     scenarios: list[str] = Field(min_length=1, description="scenario files, relative to the suite file")
 
 
