@@ -26,6 +26,10 @@ class _AppFault(BaseModel):
     def body(self) -> dict[str, Any]:
         return self.model_dump(exclude={"kind"})
 
+    def body_for(self, stack: RunningStack) -> dict[str, Any]:
+        """The control request for this stack; rates given in production time are scaled here."""
+        return self.body()
+
     def start(self, stack: RunningStack) -> None:
         if not _has_control_api(stack):
             raise FaultSkipped(
@@ -33,7 +37,7 @@ class _AppFault(BaseModel):
                 "fault kinds): it is not the sample app, and app faults need its cooperation. Container, "
                 "network and sink faults still work."
             )
-        _control(stack, "PUT", f"/control/faults/{self.control_kind}", self.body())
+        _control(stack, "PUT", f"/control/faults/{self.control_kind}", self.body_for(stack))
 
     def stop(self, stack: RunningStack) -> None:
         _control(stack, "DELETE", f"/control/faults/{self.control_kind}", None)
@@ -176,15 +180,22 @@ class BusinessGauge(_AppFault):
 
 
 class BusinessRate(_AppFault):
-    """Drive a business counter (credits consumed, signups, ...) at a rate."""
+    """Drive a business counter (credits consumed, signups, ...) at a rate per production second.
+
+    The rate is scaled with the run, so a compressed run sees the same totals, balances and
+    trends at the same (scaled) moments as a real-time one.
+    """
 
     kind: Literal["business_rate"] = "business_rate"
     control_kind: ClassVar[str] = "business_rate"
     counter: str
-    per_second: float = Field(gt=0, le=100_000)
+    per_second: float = Field(gt=0, le=100_000, description="per second of production time")
+
+    def body_for(self, stack: RunningStack) -> dict[str, Any]:
+        return {**self.body(), "per_second": self.per_second * stack.scale.factor}
 
     def describe(self) -> str:
-        return f"business counter {self.counter} driven at {self.per_second:g}/s"
+        return f"business counter {self.counter} driven at {self.per_second:g}/s (production time)"
 
 
 def _control(stack: RunningStack, method: str, path: str, body: dict[str, object] | None) -> None:

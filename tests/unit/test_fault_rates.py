@@ -1,0 +1,21 @@
+from types import SimpleNamespace
+
+from harness.faults.app import AppErrors, BusinessRate
+from harness.timescale import TimeScale
+
+
+def stack_at(scale: float) -> SimpleNamespace:
+    return SimpleNamespace(scale=TimeScale(scale))
+
+
+def test_a_business_rate_is_per_production_second_and_sped_up_with_the_run() -> None:
+    fault = BusinessRate(counter="credits_consumed", per_second=4)
+
+    assert fault.body_for(stack_at(40))["per_second"] == 160  # type: ignore[arg-type]
+    assert fault.body_for(stack_at(1))["per_second"] == 4  # type: ignore[arg-type]
+
+
+def test_faults_without_a_rate_ask_the_app_for_the_same_thing_at_any_scale() -> None:
+    fault = AppErrors(ratio=0.5)
+
+    assert fault.body_for(stack_at(40)) == fault.body_for(stack_at(1))  # type: ignore[arg-type]
