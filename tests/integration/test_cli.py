@@ -27,7 +27,7 @@ def our_containers(reports: Path) -> list[str]:
     """Containers of the runs that wrote to `reports` (one folder per run id)."""
     runs = {folder.name for folder in reports.iterdir()} if reports.is_dir() else set()
     return [c.name for c in engine.client().containers.list(all=True, filters={"label": engine.MANAGED_LABEL})
-            if c.labels.get(engine.RUN_LABEL) in runs]
+            if any(c.labels.get(engine.RUN_LABEL, "").startswith(run) for run in runs)]
 
 
 def start_gate_and_wait_until_healthy(reports: Path) -> subprocess.Popen[str]:
@@ -66,6 +66,33 @@ def test_default_gate_verifies_the_default_stack_and_writes_a_report(tmp_path: P
     junit = (run_dir / "report.junit.xml").read_text()
     assert 'failures="0"' in junit and "HighErrorRate reaches exactly pagerduty-critical" in junit
     assert our_containers(tmp_path) == []
+
+
+def test_default_gate_in_two_lanes_gives_the_same_verdicts_on_two_stacks(tmp_path: Path) -> None:
+    result = harness("gate", "--lanes", "2", reports=tmp_path)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "lane 1: stack healthy" in result.stderr and "lane 2: stack healthy" in result.stderr
+    (run_dir,) = tmp_path.iterdir()
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["lanes"] == 2
+    assert [(s["name"], s["passed"]) for s in report["scenarios"]] == [("quiet-baseline", True), ("high-error-rate", True)]
+    assert "on 2 stacks side by side" in (run_dir / "report.md").read_text()
+    assert our_containers(tmp_path) == []
+
+
+def test_a_scenario_asking_for_a_fresh_stack_runs_on_a_new_one(tmp_path: Path) -> None:
+    quiet = "load: {users: 1, rate_per_user: 1}\nbaseline: 20s\nexpectations: [{type: no_alerts}]\n"
+    first, second = tmp_path / "first.yml", tmp_path / "second.yml"
+    first.write_text("name: first\n" + quiet)
+    second.write_text("name: second\nfresh_stack: true\n" + quiet)
+
+    result = harness("run", str(first), str(second), reports=tmp_path / "reports")
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr.count("stack healthy") == 2
+    assert "resetting the stack" not in result.stderr
+    assert our_containers(tmp_path / "reports") == []
 
 
 def test_scenario_with_a_bad_field_exits_2_naming_file_line_and_field(tmp_path: Path) -> None:
