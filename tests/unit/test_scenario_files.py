@@ -26,10 +26,19 @@ def test_shipped_suite_loads(path: Path) -> None:
     assert load_suite(path)
 
 
-def test_every_shipped_scenario_is_in_the_pre_launch_suite() -> None:
-    in_suite = {scenario.path for scenario in load_suite(REPO / "scenarios" / "suites" / "pre-launch.yml")}
+def test_every_shipped_scenario_is_in_the_nightly_suite() -> None:
+    in_suite = {scenario.path for scenario in load_suite(REPO / "scenarios" / "suites" / "nightly.yml")}
 
     assert [path.name for path in SCENARIOS if path.resolve() not in in_suite] == []
+
+
+def test_the_pre_launch_suite_leaves_out_only_the_scenarios_time_compression_distorts() -> None:
+    in_suite = {scenario.path for scenario in load_suite(REPO / "scenarios" / "suites" / "pre-launch.yml")}
+
+    left_out = sorted(path.stem for path in SCENARIOS if path.resolve() not in in_suite)
+
+    assert left_out == ["host-cpu", "host-cpu-below", "postgres-down"]
+    assert len(in_suite) >= 20
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[path.stem for path in SCENARIOS])
