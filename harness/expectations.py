@@ -115,6 +115,20 @@ def check_deadlines(scenario: Scenario, prometheus: PrometheusSettings, alertman
             )
 
 
+def judged_from(timeline: pd.DataFrame, start: float) -> pd.DataFrame:
+    """The part of a timeline expectations judge: from `start` (the baseline) on.
+
+    An alert still pending or firing at `start` is carried over as one event at `start`, so a
+    warm-up cannot hide an alert that was already active when judging began.
+    """
+    if timeline.empty:
+        return timeline
+    before = timeline[(timeline["t"] < start) & (timeline["source"] == "alert")]
+    carried = before.groupby("name").tail(1)
+    carried = carried[carried["state"].isin(["pending", "firing"])].assign(t=start)
+    return pd.concat([carried, timeline[timeline["t"] >= start]]).sort_values("t", kind="stable").reset_index(drop=True)
+
+
 def evaluate(
     scenario: Scenario,
     timeline: pd.DataFrame,

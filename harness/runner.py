@@ -51,18 +51,23 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     queries = tuple(e.query for e in scenario.expectations if isinstance(e, MetricPresent))
     sampled = tuple(e.query for e in scenario.expectations if isinstance(e, MetricCrosses))
     interval = max(0.1, min(0.5, scale.compress(live.prometheus_settings.scrape_interval).total_seconds() / 2))
+    warmup = scale.compress_seconds(scenario.warmup.total_seconds())
     baseline = scale.compress_seconds(scenario.baseline.total_seconds())
     window_start, window_end = (scale.compress_seconds(d.total_seconds()) for d in scenario.fault_window)
     recovery = scale.compress_seconds(scenario.recovery.total_seconds())
-    total = baseline + window_end + recovery
+    total = warmup + baseline + window_end + recovery
     profile = LoadProfile(scenario.load.users, scenario.load.rate_per_user, total + 30, scenario.load.max_requests,
-                          _user_change(scenario, baseline, scale))
+                          _user_change(scenario, warmup + baseline, scale))
     load: LoadRun | None = None
     active: list[ScheduledFault] = []
     with Observer(live, queries, interval, sampled=sampled) as observer:
         try:
             load = LoadRun(live.app_url, profile, output_dir / "load")
             load.wait_until_flowing()
+            if warmup:
+                observer.mark("phase", "warmup", "start")
+                progress(f"{scenario.name}: warm-up {warmup:.1f} s under load, not judged")
+                polling.sleep(warmup)
             baseline_start = observer.mark("phase", "baseline", "start")
             progress(f"{scenario.name}: baseline {baseline:.1f} s under {scenario.load.describe()}")
             polling.sleep(baseline)
@@ -106,7 +111,7 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     result.moments = moments
     if moments is not None:
         result.verdicts = expectations.evaluate(
-            scenario, result.timeline, moments, live.prometheus_settings, live.alertmanager_settings, scale
+            scenario, expectations.judged_from(result.timeline, moments.baseline_start), moments, live.prometheus_settings, live.alertmanager_settings, scale
         )
     if observer.errors:
         result.faults.append(f"observer errors: {len(observer.errors)} (first: {observer.errors[0]})")
@@ -114,21 +119,23 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     return result
 
 
-def _user_change(scenario: Scenario, baseline: float, scale: TimeScale) -> UserChange | None:
-    """The scenario's ramp or spike, in scaled seconds from the moment load flows (the baseline's start)."""
+def _user_change(scenario: Scenario, lead: float, scale: TimeScale) -> UserChange | None:
+    """The scenario's ramp or spike, in scaled seconds from the moment load flows (`lead` before the baseline ends)."""
     window = scenario.load.change_window
     if window is None:
         return None
-    start, end = (baseline + scale.compress_seconds(d.total_seconds()) for d in window)
+    start, end = (lead + scale.compress_seconds(d.total_seconds()) for d in window)
     return UserChange(scenario.load.shape.kind, scenario.load.shape.users, start, end)  # type: ignore[union-attr]
 
 
 def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:
     """Bring the stack back to quiet: every target up, no alert, fresh alerting state, an empty sink.
 
-    Prometheus and Alertmanager are restarted (their data stays): a new alert joining a group left
-    by an earlier scenario is notified a group_interval late instead of after group_wait, and
-    Prometheus keeps such groups alive by re-sending resolved alerts for 15 minutes.
+    Prometheus and Alertmanager are restarted: a new alert joining a group left by an earlier
+    scenario is notified a group_interval late instead of after group_wait, and Prometheus keeps
+    such groups alive by re-sending resolved alerts for 15 minutes. Where their storage is a tmpfs
+    (as in the default stack) the restart also empties it, so no rule window holds the last
+    scenario's samples.
     """
     windows = [live.scale.compress(rule.for_).total_seconds() for rule in live.prometheus_settings.rules]
     group_interval = live.scale.compress(live.alertmanager_settings.group_interval).total_seconds()

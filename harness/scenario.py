@@ -171,6 +171,7 @@ class Scenario(_Strict):
     description: str = ""
     tags: list[str] = Field(default_factory=list)
     load: Load = Field(default_factory=Load)
+    warmup: Duration = Field(default=timedelta(0), description="load runs before the baseline; nothing in it is judged")
     baseline: Duration = timedelta(minutes=2)
     faults: list[ScheduledFault] = Field(default_factory=list)
     recovery: Duration = timedelta(0)

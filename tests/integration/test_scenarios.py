@@ -48,3 +48,25 @@ def test_fault_that_fails_at_run_time_is_an_error_and_earlier_faults_are_undone(
     assert harness_stack.container("node-exporter").status == "running"
     sidecars = engine.client().containers.list(all=True, filters={"label": "dev.monitoring-harness.sidecar"})
     assert sidecars == []
+
+
+def test_load_spike_raises_the_request_rate_the_app_reports(
+    harness_stack: RunningStack, tmp_path: Path
+) -> None:
+    scenario = Scenario.model_validate({
+        "name": "spike",
+        "load": {"users": 1, "rate_per_user": 2, "shape": {"kind": "spike", "users": 10, "at": "0s", "duration": "2m"}},
+        "baseline": "1m",
+        "recovery": "2m",
+        "expectations": [
+            {"type": "metric_crosses", "query": 'sum(rate(http_requests_total{job="app"}[1m]))', "above": 12,
+             "within": "2m"},
+        ],
+    })
+
+    result = run(harness_stack, scenario, tmp_path)
+
+    assert result.error is None
+    assert [(v.expectation, v.passed) for v in result.verdicts] == [
+        ('`sum(rate(http_requests_total{job="app"}[1m]))` goes above 12', True)
+    ], [v.detail for v in result.verdicts]

@@ -66,7 +66,7 @@ def test_a_spike_is_scheduled_in_scaled_seconds_after_the_baseline(tmp_path: Pat
         {EXPECT}
     """))
 
-    change = _user_change(scenario, baseline=6.0, scale=TimeScale(20))
+    change = _user_change(scenario, lead=6.0, scale=TimeScale(20))
 
     assert change == UserChange("spike", 40, 9.0, 21.0)
     assert change.argument() == "spike:40:9:21"
