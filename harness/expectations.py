@@ -194,9 +194,11 @@ class _Judge:
         window = bounds(expectation.alert, self.prometheus, self.alertmanager, self.scale).fires
         title = f"{expectation.alert} goes pending, then firing"
         alerts = self._events("alert", expectation.alert)
-        early = alerts[(alerts["t"] < self.moments.fault_start) & alerts["state"].isin(["pending", "firing"])]
-        if not early.empty:
-            return Verdict(title, expectation.type, False, "it was already active before the fault started", deadline, None, window)
+        before = alerts[alerts["t"] < self.moments.fault_start]
+        if (before["state"] == "firing").any():
+            return Verdict(title, expectation.type, False, "it was already firing before the fault started", deadline, None, window)
+        if not before.empty and before["state"].iloc[-1] == "pending":
+            return Verdict(title, expectation.type, False, "it was already pending when the fault started", deadline, None, window)
         after = alerts[alerts["t"] >= self.moments.fault_start]
         pending = after[after["state"] == "pending"]
         firing = after[after["state"] == "firing"]
@@ -211,6 +213,8 @@ class _Judge:
         if not pending.empty:
             notes.insert(0, f"pending after {float(pending['t'].iloc[0]) - self.moments.fault_start:.1f} s")
         notes.append(f"firing after {measured:.1f} s")
+        if (before["state"] == "pending").any():
+            notes.append("briefly pending during the baseline, never firing")
         passed = measured <= deadline and "pending was not observed before firing" not in notes
         return Verdict(title, expectation.type, passed, "; ".join(notes), deadline, measured, window)
 
@@ -313,12 +317,17 @@ class _Judge:
 
     def _alert_silent(self, expectation: AlertSilent) -> Verdict:
         alerts = self._events("alert", expectation.alert)
-        active = alerts[alerts["state"].isin(["pending", "firing"])]
         title = f"{expectation.alert} stays silent"
-        if active.empty:
+        failing = ["firing"] if expectation.allow_pending else ["pending", "firing"]
+        active = alerts[alerts["state"].isin(failing)]
+        if not active.empty:
+            first = float(active["t"].iloc[0]) - self.moments.baseline_start
+            return Verdict(title, expectation.type, False, f"went {active['state'].iloc[0]} {first:.1f} s into the run")
+        pending = alerts[alerts["state"] == "pending"]
+        if pending.empty:
             return Verdict(title, expectation.type, True, "never pending or firing")
-        first = float(active["t"].iloc[0]) - self.moments.baseline_start
-        return Verdict(title, expectation.type, False, f"went {active['state'].iloc[0]} {first:.1f} s into the run")
+        first = float(pending["t"].iloc[0]) - self.moments.baseline_start
+        return Verdict(title, expectation.type, True, f"never firing (pending {len(pending)}x, first {first:.1f} s into the run)")
 
     def _metric_crosses(self, expectation: MetricCrosses) -> Verdict:
         deadline = self._deadline(expectation.within)
@@ -340,7 +349,8 @@ class _Judge:
 
     def _no_alerts(self, expectation: NoAlerts) -> Verdict:
         alerts = self._events("alert")
-        active = alerts[alerts["state"].isin(["pending", "firing"])]
+        failing = ["firing"] if expectation.allow_pending else ["pending", "firing"]
+        active = alerts[alerts["state"].isin(failing)]
         deliveries = self._events("delivery")
         notes = []
         if not active.empty:
@@ -348,7 +358,10 @@ class _Judge:
         if not deliveries.empty:
             notes.append("delivered: " + ", ".join(sorted(set(deliveries["name"] + " -> " + deliveries["receiver"]))))
         window = self.moments.end - self.moments.baseline_start
-        detail = "; ".join(notes) or f"nothing pending, firing or delivered in {window:.1f} s"
+        pending = sorted(set(alerts[alerts["state"] == "pending"]["name"]))
+        quiet = f"nothing firing or delivered in {window:.1f} s" + (
+            f" (pending, never firing: {', '.join(pending)})" if pending else ", nothing pending either")
+        detail = "; ".join(notes) or quiet
         return Verdict("no alert fires and nothing is delivered", expectation.type, not notes, detail)
 
 

@@ -126,10 +126,15 @@ class AlertNotDelivered(_Strict):
 
 
 class AlertSilent(_Strict):
-    """The alert must not go pending or firing at all (the other side of its threshold)."""
+    """The alert must not fire (the other side of its threshold); nothing of it is delivered either.
+
+    A pending that never fires is what `for:` is there to absorb, so it is noted, not failed,
+    unless `allow_pending` is false.
+    """
 
     type: Literal["alert_silent"]
     alert: str
+    allow_pending: bool = True
 
 
 class MetricCrosses(_Strict):
@@ -155,8 +160,10 @@ class AlertResolves(_Strict):
 
 
 class NoAlerts(_Strict):
+    """No alert fires and nothing is delivered; pendings that never fire are noted unless `allow_pending` is false."""
+
     type: Literal["no_alerts"]
-    description: str = "no alert goes pending or firing and nothing is delivered"
+    allow_pending: bool = True
 
 
 Expectation = Annotated[

@@ -56,7 +56,21 @@ def test_alert_already_firing_before_the_fault_fails() -> None:
     result = verdict(FIRES, alert(60.0, "HighErrorRate", "firing"), *FIRED)
 
     assert not result.passed
-    assert result.detail == "it was already active before the fault started"
+    assert result.detail == "it was already firing before the fault started"
+
+
+def test_alert_still_pending_when_the_fault_starts_fails() -> None:
+    result = verdict(FIRES, alert(60.0, "HighErrorRate", "pending"), alert(117.0, "HighErrorRate", "firing"))
+
+    assert not result.passed
+    assert result.detail == "it was already pending when the fault started"
+
+
+def test_alert_briefly_pending_in_the_baseline_is_noted_and_still_measured_from_the_fault() -> None:
+    result = verdict(FIRES, alert(60.0, "HighErrorRate", "pending"), alert(62.0, "HighErrorRate", "inactive"), *FIRED)
+
+    assert result.passed
+    assert result.detail == "pending after 1.0 s; firing after 17.0 s; briefly pending during the baseline, never firing"
 
 
 # --- alert_delivered ---------------------------------------------------------------------------------
@@ -130,14 +144,28 @@ def test_no_alerts_passes_on_a_quiet_timeline() -> None:
     result = verdict(NO_ALERTS, alert(5.0, "Watchdog", "inactive"))
 
     assert result.passed
-    assert result.detail == "nothing pending, firing or delivered in 200.0 s"
+    assert result.detail == "nothing firing or delivered in 200.0 s, nothing pending either"
 
 
-def test_no_alerts_fails_naming_the_active_alert_and_its_delivery() -> None:
-    result = verdict(NO_ALERTS, alert(50.0, "TargetDown", "pending"), delivery(70.0, "TargetDown", "default-webhook"))
+def test_no_alerts_fails_naming_the_firing_alert_and_its_delivery() -> None:
+    result = verdict(NO_ALERTS, alert(50.0, "TargetDown", "firing"), delivery(70.0, "TargetDown", "default-webhook"))
 
     assert not result.passed
     assert result.detail == "active: TargetDown; delivered: TargetDown -> default-webhook"
+
+
+def test_no_alerts_notes_an_alert_that_went_pending_but_never_fired() -> None:
+    result = verdict(NO_ALERTS, alert(50.0, "LowCacheHitRate", "pending"), alert(52.0, "LowCacheHitRate", "inactive"))
+
+    assert result.passed
+    assert result.detail == "nothing firing or delivered in 200.0 s (pending, never firing: LowCacheHitRate)"
+
+
+def test_no_alerts_that_allows_no_pending_fails_on_a_pending_alert() -> None:
+    result = verdict({"type": "no_alerts", "allow_pending": False}, alert(50.0, "LowCacheHitRate", "pending"))
+
+    assert not result.passed
+    assert result.detail == "active: LowCacheHitRate"
 
 
 # --- deadlines and bounds ----------------------------------------------------------------------------

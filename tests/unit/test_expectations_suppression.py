@@ -53,8 +53,25 @@ def test_silent_alert_passes_when_it_never_went_pending() -> None:
     assert verdict({"type": "alert_silent", "alert": "HighErrorRate"}).passed
 
 
-def test_silent_alert_fails_saying_when_it_went_pending() -> None:
-    result = verdict({"type": "alert_silent", "alert": "HighErrorRate"}, alert(105.0, "HighErrorRate", "pending"))
+def test_silent_alert_fails_saying_when_it_fired() -> None:
+    result = verdict({"type": "alert_silent", "alert": "HighErrorRate"}, alert(105.0, "HighErrorRate", "pending"),
+                     alert(120.0, "HighErrorRate", "firing"))
+
+    assert not result.passed
+    assert result.detail == "went firing 120.0 s into the run"
+
+
+def test_silent_alert_that_only_went_pending_passes_with_a_note() -> None:
+    result = verdict({"type": "alert_silent", "alert": "HighErrorRate"}, alert(105.0, "HighErrorRate", "pending"),
+                     alert(110.0, "HighErrorRate", "inactive"))
+
+    assert result.passed
+    assert result.detail == "never firing (pending 1x, first 105.0 s into the run)"
+
+
+def test_silent_alert_that_allows_no_pending_fails_saying_when_it_went_pending() -> None:
+    result = verdict({"type": "alert_silent", "alert": "HighErrorRate", "allow_pending": False},
+                     alert(105.0, "HighErrorRate", "pending"))
 
     assert not result.passed
     assert result.detail == "went pending 105.0 s into the run"
