@@ -118,14 +118,16 @@ def check_deadlines(scenario: Scenario, prometheus: PrometheusSettings, alertman
 def judged_from(timeline: pd.DataFrame, start: float) -> pd.DataFrame:
     """The part of a timeline expectations judge: from `start` (the baseline) on.
 
-    An alert still pending or firing at `start` is carried over as one event at `start`, so a
-    warm-up cannot hide an alert that was already active when judging began.
+    What still holds at `start` is carried over as an event at `start`: an alert pending or firing
+    (a warm-up cannot hide it), and a metric already present.
     """
     if timeline.empty:
         return timeline
-    before = timeline[(timeline["t"] < start) & (timeline["source"] == "alert")]
-    carried = before.groupby("name").tail(1)
-    carried = carried[carried["state"].isin(["pending", "firing"])].assign(t=start)
+    before = timeline[timeline["t"] < start]
+    alerts = before[before["source"] == "alert"].groupby("name").tail(1)
+    active = alerts[alerts["state"].isin(["pending", "firing"])]
+    present = before[before["source"] == "metric"]
+    carried = pd.concat([active, present]).assign(t=start)
     return pd.concat([carried, timeline[timeline["t"] >= start]]).sort_values("t", kind="stable").reset_index(drop=True)
 
 

@@ -60,6 +60,7 @@ def run_gate(
     for scenario in scenarios:
         check_fault_targets(scenario, stack)
         expectations.check_deadlines(scenario, rendered.prometheus, rendered.alertmanager)
+        runner.observed_queries(scenario, scale, rendered.prometheus.evaluation_interval)  # bad PromQL fails here
         for expectation in scenario.expectations:
             alert = getattr(expectation, "alert", None)
             if alert is not None:

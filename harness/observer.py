@@ -36,10 +36,11 @@ class Event:
 @dataclass
 class Observer:
     stack: RunningStack
-    queries: tuple[str, ...] = ()
+    #: Queries whose first result is recorded (source "metric"): the name the timeline shows -> the PromQL sent.
+    queries: dict[str, str] = field(default_factory=dict)
     interval: float = 0.25
-    #: Queries whose values are sampled into the timeline at every poll (source "sample").
-    sampled: tuple[str, ...] = ()
+    #: Queries whose values are sampled into the timeline at every poll (source "sample"), named likewise.
+    sampled: dict[str, str] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -114,19 +115,19 @@ class Observer:
 
     def _poll_samples(self) -> None:
         t = polling.now()
-        for query in self.sampled:
+        for name, expression in self.sampled.items():
             with contextlib.suppress(StackError):
-                samples = self.stack.prometheus.query(query)
+                samples = self.stack.prometheus.query(expression)
                 if samples:
                     value = sum(float(sample["value"][1]) for sample in samples)
-                    self._add(Event(t, "sample", query, repr(value)))
+                    self._add(Event(t, "sample", name, repr(value)))
 
     def _poll_queries(self) -> None:
-        for query in self.queries:
-            if query in self._seen_queries:
+        for name, expression in self.queries.items():
+            if name in self._seen_queries:
                 continue
             with contextlib.suppress(StackError):
-                samples = self.stack.prometheus.query(query)
+                samples = self.stack.prometheus.query(expression)
                 if samples:
-                    self._seen_queries.add(query)
-                    self._add(Event(polling.now(), "metric", query, "present", detail=f"{len(samples)} series"))
+                    self._seen_queries.add(name)
+                    self._add(Event(polling.now(), "metric", name, "present", detail=f"{len(samples)} series"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -48,8 +49,7 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     scale = live.scale
     result = ScenarioResult(scenario, faults=[f.fault.describe() for f in scenario.faults])
     started = polling.monotonic()
-    queries = tuple(e.query for e in scenario.expectations if isinstance(e, MetricPresent))
-    sampled = tuple(e.query for e in scenario.expectations if isinstance(e, MetricCrosses))
+    queries, sampled = observed_queries(scenario, scale, live.prometheus_settings.evaluation_interval)
     interval = max(0.1, min(0.5, scale.compress(live.prometheus_settings.scrape_interval).total_seconds() / 2))
     warmup = scale.compress_seconds(scenario.warmup.total_seconds())
     baseline = scale.compress_seconds(scenario.baseline.total_seconds())
@@ -117,6 +117,19 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
         result.faults.append(f"observer errors: {len(observer.errors)} (first: {observer.errors[0]})")
     result.wall_seconds = polling.monotonic() - started
     return result
+
+
+def observed_queries(
+    scenario: Scenario, scale: TimeScale, evaluation_interval: timedelta
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The expectations' PromQL as written -> as sent: written in real time, scaled like the rules."""
+    present, sampled = {}, {}
+    for index, expectation in enumerate(scenario.expectations):
+        if isinstance(expectation, (MetricPresent, MetricCrosses)):
+            where = f"{scenario.path or scenario.name}: expectations.{index} ({expectation.type})"
+            target = present if isinstance(expectation, MetricPresent) else sampled
+            target[expectation.query] = scale.compress_promql(expectation.query, where, evaluation_interval)
+    return present, sampled
 
 
 def _user_change(scenario: Scenario, lead: float, scale: TimeScale) -> UserChange | None:

@@ -24,3 +24,11 @@ def test_deliveries_before_judging_starts_are_left_out() -> None:
     events = timeline(delivery(5, "TargetDown", "slack-critical"), delivery(15, "TargetDown", "slack-critical"))
 
     assert list(judged_from(events, start=10)["t"]) == [15]
+
+
+def test_a_metric_already_present_when_judging_starts_counts_as_present_at_that_moment() -> None:
+    events = timeline({"t": 5.0, "source": "metric", "name": "up", "state": "present"})
+
+    judged = judged_from(events, start=10)
+
+    assert list(zip(judged["t"], judged["name"])) == [(10, "up")]
