@@ -1,10 +1,13 @@
-"""Library scenarios that prove routing, inhibition, silences and sink outages on a live stack."""
+"""Library scenarios on a live stack: routing, inhibition, silences, sink outages, and alert families
+on both sides of their thresholds as the pre-launch suite runs them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from commands import harness, our_containers
 
 from harness import runner
 from harness.scenario import load_scenario
@@ -23,3 +26,21 @@ def test_library_scenario_is_verified(harness_stack: RunningStack, tmp_path: Pat
 
     assert result.error is None and result.skipped is None, result.error or result.skipped
     assert [v for v in result.verdicts if not v.passed] == []
+
+
+def test_pre_launch_families_fire_above_their_thresholds_and_stay_silent_below(tmp_path: Path) -> None:
+    result = harness(
+        "gate", "--suite", "scenarios/suites/pre-launch.yml", "--lanes", "1",
+        "--only", "pool-exhaustion", "--only", "cache-hit-rate", "--only", "active-users", reports=tmp_path,
+    )
+
+    (run_dir,) = tmp_path.iterdir()
+    report = json.loads((run_dir / "report.json").read_text())
+    verdicts = {s["name"]: [v["expectation"] for v in s["verdicts"] if not v["passed"]] for s in report["scenarios"]}
+    assert verdicts == {name: [] for name in [
+        "pool-exhaustion", "pool-exhaustion-below", "cache-hit-rate", "cache-hit-rate-below", "active-users",
+        "active-users-below",
+    ]}
+    assert report["scale"] == 40
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert our_containers(tmp_path) == []
