@@ -115,7 +115,7 @@ def stack_segments(indices: list[int], scenarios: list[Scenario]) -> list[list[i
 
 
 def _expected_seconds(scenario: Scenario) -> float:
-    return (scenario.baseline + scenario.fault_window[1] + scenario.recovery).total_seconds()
+    return (scenario.warmup + scenario.baseline + scenario.fault_window[1] + scenario.recovery).total_seconds()
 
 
 @dataclass

@@ -35,3 +35,11 @@ def test_a_first_scenario_asking_for_a_fresh_stack_does_not_boot_two() -> None:
     scenarios = [scenario("a", 1, fresh_stack=True), scenario("b", 1)]
 
     assert stack_segments([0, 1], scenarios) == [[0, 1]]
+
+
+def test_a_long_warmup_counts_when_lanes_are_balanced() -> None:
+    warmed = Scenario(name="w", warmup=timedelta(hours=1), baseline=timedelta(minutes=1),
+                      expectations=[NoAlerts(type="no_alerts")])
+    scenarios = [scenario("a", 20), scenario("b", 20), warmed]
+
+    assert plan_lanes(scenarios, 2) == [[2], [0, 1]]
