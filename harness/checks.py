@@ -36,7 +36,8 @@ def _run(image: str, tool: str, args: list[str], config_dir: Path, mount: str, r
         )
         created.start()
         status = created.wait(timeout=60)
-        output = created.logs(stdout=True, stderr=True).decode(errors="replace").strip()
+        stdout = created.logs(stdout=True, stderr=False).decode(errors="replace")
+        stderr = created.logs(stdout=False, stderr=True).decode(errors="replace")
     except docker.errors.APIError as error:
         raise StackError(f"could not run {tool} from {image}: {error.explanation or error}") from error
     finally:
@@ -45,17 +46,17 @@ def _run(image: str, tool: str, args: list[str], config_dir: Path, mount: str, r
     if status.get("StatusCode") != 0:
         name = tool.rsplit("/", 1)[-1]
         raise ConfigError(f"{name} {' '.join(args)} rejects the config rendered in {config_dir}:\n    "
-                          + "\n    ".join(_problems(output)[-15:]))
-    return output
+                          + "\n    ".join(problems(stdout, stderr)[-15:]))
+    return stdout.strip()
 
 
-def _problems(output: str) -> list[str]:
-    """promtool reports file by file (`Checking X` then SUCCESS or FAILED and why): keep the failures."""
-    blocks: list[list[str]] = [[]]
-    for line in output.splitlines():
-        if line.startswith("Checking "):
-            blocks.append([])
-        if line.strip():
-            blocks[-1].append(line.rstrip())
-    failed = [line for block in blocks if not any("SUCCESS" in line for line in block) for line in block]
-    return failed or output.splitlines()
+def problems(stdout: str, stderr: str) -> list[str]:
+    """The lines that say what is wrong.
+
+    promtool writes `Checking X` and SUCCESS to stdout but FAILED and the reasons (which name the
+    file) to stderr; amtool writes its FAILED line to stdout. The two streams interleave in no
+    fixed order, so they are read apart rather than as one merged log.
+    """
+    failed = [line.rstrip() for line in stdout.splitlines() if "FAILED" in line]
+    failed += [line.rstrip() for line in stderr.splitlines() if line.strip()]
+    return failed or [line.rstrip() for line in stdout.splitlines() if line.strip()]
