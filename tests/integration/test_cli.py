@@ -173,3 +173,21 @@ def test_rule_file_promtool_rejects_stops_the_run_before_the_stack_starts(tmp_pa
     assert "unclosed action" in result.stderr
     assert "broken.yml" in result.stderr
     assert our_containers(tmp_path / "reports") == []
+
+
+def test_routing_tree_amtool_rejects_stops_the_run_before_the_stack_starts(tmp_path: Path) -> None:
+    import shutil
+
+    stack = tmp_path / "compose"
+    shutil.copytree(ROOT / "compose", stack)
+    shutil.copytree(ROOT / "harness" / "sink_service", tmp_path / "harness" / "sink_service")
+    shutil.copytree(ROOT / "harness" / "sample_app", tmp_path / "harness" / "sample_app")
+    routing = stack / "alertmanager/alertmanager.yml"
+    routing.write_text(routing.read_text().replace("- receiver: pagerduty-critical", "- receiver: pagerduty-typo", 1))
+
+    result = harness("gate", "--stack", str(stack / "docker-compose.yml"), reports=tmp_path / "reports")
+
+    assert result.returncode == 2
+    assert "amtool check-config /etc/alertmanager/alertmanager.yml rejects the config" in result.stderr
+    assert 'undefined receiver "pagerduty-typo"' in result.stderr
+    assert our_containers(tmp_path / "reports") == []
