@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Protocol, Union, runtime_checkable
 from pydantic import Field
 
 from harness.faults.app import (
-    AppErrors, AppLatency, BusinessGauge, BusinessRate, CacheFlush, CacheMiss, JobFailures, MemoryLeak, PoolHold,
+    AppErrors, AppLatency, BusinessGauge, BusinessRate, CacheFill, CacheFlush, CacheMiss, JobFailures, MemoryLeak, PoolHold,
     QueueBacklog, SlowJobs, SlowQuery,
 )
 from harness.faults.container import ContainerKill, ContainerPause, ContainerRestart, ContainerStop, CpuStress, MemoryStress
@@ -40,7 +40,7 @@ class Fault(Protocol):
 
 
 FAULT_TYPES = (
-    AppErrors, AppLatency, PoolHold, SlowQuery, CacheFlush, CacheMiss, QueueBacklog, JobFailures, SlowJobs, MemoryLeak,
+    AppErrors, AppLatency, PoolHold, SlowQuery, CacheFill, CacheFlush, CacheMiss, QueueBacklog, JobFailures, SlowJobs, MemoryLeak,
     BusinessGauge, BusinessRate,
     ContainerStop, ContainerKill, ContainerPause, ContainerRestart, CpuStress, MemoryStress,
     NetworkCut, NetworkDelay, NetworkLoss, NetworkBandwidth,

@@ -110,6 +110,17 @@ class CacheFlush(_AppFault):
         return "cache flushed"
 
 
+class CacheFill(_AppFault):
+    """Fill Redis with filler keys up to a fraction of its maxmemory; they are deleted when the fault ends."""
+
+    kind: Literal["cache_fill"] = "cache_fill"
+    control_kind: ClassVar[str] = "cache_fill"
+    fraction: float = Field(gt=0, le=0.99, description="share of Redis's maxmemory in use, 0 < fraction <= 0.99")
+
+    def describe(self) -> str:
+        return f"Redis filled to {self.fraction:.0%} of its maxmemory"
+
+
 class CacheMiss(_AppFault):
     """Force a share of cache lookups to miss."""
 

@@ -190,14 +190,20 @@ def create_app(settings: Settings, faults: FaultState | None = None, names: Metr
                 was_active = state.clear(kind)
             except UnknownFaultKind as error:
                 return _error(404, str(error))
-            await effects.stop(kind)
+            try:
+                await effects.stop(kind)
+            except FaultFailed as error:
+                return _error(503, str(error))
         log.info("fault %s off", kind)
         return JSONResponse({"cleared": [kind] if was_active else []})
 
     async def clear_faults(request: Request) -> Response:
         async with control:
             cleared = state.clear_all()
-            await effects.stop_all()
+            try:
+                await effects.stop_all()
+            except FaultFailed as error:
+                return _error(503, str(error))
         log.info("all faults off (were on: %s)", ", ".join(cleared) or "none")
         return JSONResponse({"cleared": cleared})
 

@@ -24,6 +24,12 @@ log = logging.getLogger("sample_app.cache")
 REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.exceptions.RedisError, OSError, asyncio.TimeoutError)
 #: The cache's client gives up after this: a slow Redis must not make requests slower than the database.
 CACHE_SOCKET_TIMEOUT_SECONDS = 1.0
+#: Filler keys of the cache_fill fault: a prefix no page key has, and values that fit one of the
+#: allocator's 64 KiB size classes (a few bytes more would take 80 KiB each).
+FILLER_PREFIX = "harness:fill:"
+FILLER_VALUE_BYTES = 64 * 1024 - 64
+#: Filler written per round trip, then memory is measured again.
+FILLER_BATCH_BYTES = 4 * 1024 * 1024
 
 
 def connect(url: str, socket_timeout: float) -> aioredis.Redis:
@@ -42,6 +48,7 @@ class Cache:
         self._faults = faults
         self._ttl_ms = max(int(ttl_seconds * 1000), 1)
         self._warnings = ThrottledLog(log)
+        self._filler_keys = 0
 
     @property
     def enabled(self) -> bool:
@@ -85,6 +92,35 @@ class Cache:
             raise FaultFailed(f"fault 'cache_flush': Redis did not answer FLUSHALL: {describe_error(error)}") from error
         log.info("cache flushed (%d keys)", keys)
         return keys
+
+    async def memory(self) -> tuple[int, int]:
+        """Redis's (used_memory, maxmemory) in bytes; maxmemory 0 means no limit."""
+        assert self._client is not None, "the cache_fill fault needs Redis; FaultState refuses it without"
+        info = await self._client.info("memory")
+        return int(info["used_memory"]), int(info["maxmemory"])
+
+    async def add_filler(self, nbytes: int) -> int:
+        """Write about ``nbytes`` of filler keys (no expiry) in one round trip. Returns how many keys."""
+        assert self._client is not None, "the cache_fill fault needs Redis; FaultState refuses it without"
+        count = max(nbytes // FILLER_VALUE_BYTES, 1)
+        value = b"\0" * FILLER_VALUE_BYTES
+        async with self._client.pipeline(transaction=False) as pipe:
+            for number in range(self._filler_keys, self._filler_keys + count):
+                pipe.set(f"{FILLER_PREFIX}{number}", value)
+            await pipe.execute()
+        self._filler_keys += count
+        return count
+
+    async def remove_filler(self) -> int:
+        """Delete every filler key written so far (those evicted meanwhile are simply not there)."""
+        if self._client is None or not self._filler_keys:
+            return 0
+        names = [f"{FILLER_PREFIX}{number}" for number in range(self._filler_keys)]
+        removed = 0
+        for start in range(0, len(names), 1000):
+            removed += int(await self._client.unlink(*names[start : start + 1000]))
+        self._filler_keys = 0
+        return removed
 
     def _failed(self, operation: str, error: BaseException) -> None:
         self._metrics.count_cache_error(operation)

@@ -14,13 +14,15 @@ import logging
 from typing import Any
 
 from .business import Business
-from .cache import Cache
+from .cache import FILLER_BATCH_BYTES, REDIS_ERRORS, Cache, describe_error
 from .db import Database
 from .faults import (
     BusinessGaugeFault,
     BusinessRateFault,
+    CacheFillFault,
     CacheFlushFault,
     Fault,
+    FaultFailed,
     FaultState,
     MemoryLeakFault,
     PoolHoldFault,
@@ -29,11 +31,14 @@ from .faults import (
 from .jobs import JobQueue
 from .memory import Leak
 from .tasks import Tasks, every
+from .throttle import ThrottledLog
 
 log = logging.getLogger("sample_app.effects")
 
 #: How often a leak grows and a business counter is driven.
 TICK_SECONDS = 0.1
+#: How often a cache fill measures Redis and tops it up.
+FILL_CHECK_SECONDS = 0.5
 
 
 class Effects:
@@ -47,6 +52,7 @@ class Effects:
         self._business = business
         self._pool_max_size = pool_max_size
         self._tasks = Tasks()
+        self._warnings = ThrottledLog(log)
         self._leak = Leak()
         #: Live numbers per kind for GET /control/faults (connections held, jobs produced...).
         self._progress: dict[str, dict[str, Any]] = {}
@@ -71,6 +77,8 @@ class Effects:
             )
         elif isinstance(fault, MemoryLeakFault):
             await self._start_memory_leak(fault)
+        elif isinstance(fault, CacheFillFault):
+            await self._start_cache_fill(fault)
         elif isinstance(fault, BusinessGaugeFault):
             self._business.set_gauge(fault.gauge, fault.value)
         elif isinstance(fault, BusinessRateFault):
@@ -78,21 +86,41 @@ class Effects:
         return {}
 
     async def stop(self, kind: str) -> None:
-        """Undo what ``kind`` was doing; nothing happens when it was doing nothing."""
+        """Undo what ``kind`` was doing; nothing happens when it was doing nothing.
+
+        Raises FaultFailed when undoing needs Redis and it does not answer (the filler of a cache
+        fill stays; the next stop tries again).
+        """
         await self._tasks.stop(kind)
         self._progress.pop(kind, None)
         if kind == MemoryLeakFault.kind:
             freed = self._leak.free()
             if freed:
                 log.info("memory_leak: freed %d MB", freed)
+        elif kind == CacheFillFault.kind:
+            try:
+                removed = await self._cache.remove_filler()
+            except REDIS_ERRORS as error:
+                raise FaultFailed(
+                    f"fault 'cache_fill': Redis did not delete the filler keys: {describe_error(error)}"
+                ) from error
+            if removed:
+                log.info("cache_fill: deleted %d filler keys", removed)
         elif kind == BusinessGaugeFault.kind:
             self._business.restore_gauges()
         elif kind == BusinessRateFault.kind:
             self._business.stop_driving()
 
     async def stop_all(self) -> None:
+        """Undo every kind, even when one fails; then raise the first failure (FaultFailed)."""
+        failures: list[FaultFailed] = []
         for kind in self._state.kinds:
-            await self.stop(kind)
+            try:
+                await self.stop(kind)
+            except FaultFailed as error:
+                failures.append(error)
+        if failures:
+            raise failures[0]
 
     def progress(self) -> dict[str, dict[str, Any]]:
         return {kind: dict(numbers) for kind, numbers in sorted(self._progress.items())}
@@ -120,6 +148,30 @@ class Effects:
             return target >= fault.cap_megabytes  # at the cap: hold, grow no more
 
         await self._tasks.start(fault.kind, lambda stop: every(TICK_SECONDS, stop, grow))
+
+    async def _start_cache_fill(self, fault: CacheFillFault) -> None:
+        try:
+            used, maximum = await self._cache.memory()
+        except REDIS_ERRORS as error:
+            raise FaultFailed(f"fault 'cache_fill': Redis did not answer INFO memory: {describe_error(error)}") from error
+        if maximum == 0:
+            raise FaultFailed("fault 'cache_fill': Redis has no maxmemory set, so there is no fraction of it to fill")
+        progress = self._progress.setdefault(fault.kind, {"used_bytes": used, "max_bytes": maximum, "filler_keys": 0})
+
+        async def top_up(elapsed: float) -> None:
+            try:
+                # Bounded, so a Redis that evicts as fast as it is filled cannot hold the loop.
+                for _ in range(64):
+                    used, maximum = await self._cache.memory()
+                    progress.update(used_bytes=used, max_bytes=maximum)
+                    missing = fault.bytes_to_add(used, maximum)
+                    if not missing:
+                        return
+                    progress["filler_keys"] += await self._cache.add_filler(min(missing, FILLER_BATCH_BYTES))
+            except REDIS_ERRORS as error:
+                self._warnings.warning("cache_fill", f"cache_fill: Redis refused filler: {describe_error(error)}")
+
+        await self._tasks.start(fault.kind, lambda stop: every(FILL_CHECK_SECONDS, stop, top_up))
 
     async def _start_business_rate(self, fault: BusinessRateFault) -> None:
         progress = self._progress.setdefault(fault.kind, {"added": 0})

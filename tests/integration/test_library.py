@@ -44,3 +44,19 @@ def test_pre_launch_families_fire_above_their_thresholds_and_stay_silent_below(t
     assert report["scale"] == 40
     assert result.returncode == 0, result.stderr[-3000:]
     assert our_containers(tmp_path) == []
+
+
+def test_redis_memory_and_pool_saturation_fire_above_their_thresholds_and_stay_silent_below(tmp_path: Path) -> None:
+    result = harness(
+        "gate", "--suite", "scenarios/suites/pre-launch.yml", "--lanes", "1",
+        "--only", "redis-memory", "--only", "pool-saturation", reports=tmp_path,
+    )
+
+    (run_dir,) = tmp_path.iterdir()
+    report = json.loads((run_dir / "report.json").read_text())
+    verdicts = {s["name"]: [v["expectation"] for v in s["verdicts"] if not v["passed"]] for s in report["scenarios"]}
+    assert verdicts == {name: [] for name in [
+        "pool-saturated", "pool-saturated-below", "redis-memory", "redis-memory-below",
+    ]}
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert our_containers(tmp_path) == []

@@ -446,6 +446,31 @@ def test_cache_flush_empties_redis_once_and_the_next_read_misses(stack: SampleSt
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", listing["last"]["cache_flush"]["at"])
 
 
+@pytest.mark.usefixtures("faults_switched_off")
+def test_cache_fill_takes_redis_to_its_fraction_of_maxmemory_and_deleting_it_frees_the_memory(
+    stack: SampleStack,
+) -> None:
+    put_fault(stack, "cache_fill", {"fraction": 0.95})
+    filled = wait_for(
+        lambda: (share := redis_memory_share(stack)) is not None and share >= 0.95 and share,
+        timeout=EFFECT_SECONDS, describe="redis-exporter sees Redis at 95% of its maxmemory",
+    )
+    progress = active_faults(stack)["cache_fill"]
+
+    stack.app.delete("/control/faults/cache_fill").raise_for_status()
+
+    assert filled < 0.99
+    assert progress["filler_keys"] > 0 and progress["max_bytes"] == 64 * MEGABYTE
+    assert (redis_memory_share(stack) or 1.0) < 0.5
+
+
+def redis_memory_share(stack: SampleStack) -> float | None:
+    """used_memory / maxmemory as redis-exporter reports them."""
+    text = httpx.get(f"{stack.redis_exporter_url}/metrics", timeout=5.0).text
+    used, maximum = metric(text, "redis_memory_used_bytes"), metric(text, "redis_memory_max_bytes")
+    return used / maximum if used is not None and maximum else None
+
+
 def redis_keys(stack: SampleStack) -> float | None:
     return metric(httpx.get(f"{stack.redis_exporter_url}/metrics", timeout=5.0).text, "redis_db_keys", db="db0")
 

@@ -7,6 +7,7 @@ import pytest
 from harness.sample_app.faults import (
     BusinessGaugeFault,
     BusinessRateFault,
+    CacheFillFault,
     CacheMissFault,
     FaultSpecError,
     FaultState,
@@ -87,6 +88,8 @@ BAD_BODIES = {
         "'ratio' must be from 0.0 to 1.0, got -0.5",
     ),
     "cache_flush_with_a_field": ("cache_flush", {"keys": "*"}, "unknown field(s) 'keys'; expected no fields"),
+    "cache_fill_fraction_missing": ("cache_fill", {}, "missing field(s) 'fraction'"),
+    "cache_fill_to_the_brim": ("cache_fill", {"fraction": 1.0}, "'fraction' must be a number greater than 0 and at most 0.99, got 1.0"),
     "cache_miss_ratio_is_a_boolean": (
         "cache_miss",
         {"ratio": True},
@@ -294,6 +297,18 @@ def test_a_memory_leak_never_grows_beyond_its_cap() -> None:
 
     assert leak.target_megabytes(0.6) == 60
     assert leak.target_megabytes(3600.0) == 64
+
+
+def test_a_cache_fill_adds_what_takes_redis_to_its_fraction_of_maxmemory() -> None:
+    fill = CacheFillFault(fraction=0.95)
+
+    assert fill.bytes_to_add(used_bytes=1_000_000, max_bytes=64 * 1024 * 1024) == 62_753_421
+
+
+def test_a_cache_fill_adds_nothing_once_redis_is_at_its_fraction() -> None:
+    fill = CacheFillFault(fraction=0.8)
+
+    assert fill.bytes_to_add(used_bytes=60_000_000, max_bytes=64 * 1024 * 1024) == 0
 
 
 def test_pacing_catches_up_with_the_rate_from_the_start() -> None:

@@ -108,7 +108,7 @@ def test_an_unknown_kind_is_refused_with_the_known_kinds() -> None:
         FaultState().set("teapot", {"seconds": 1})
 
     assert str(raised.value) == (
-        "unknown fault kind 'teapot'; known kinds: business, business_rate, cache_flush, cache_miss, errors, "
+        "unknown fault kind 'teapot'; known kinds: business, business_rate, cache_fill, cache_flush, cache_miss, errors, "
         "job_failures, latency, memory_leak, pool_hold, queue_backlog, slow_jobs, slow_query"
     )
 

@@ -19,6 +19,7 @@ connection, a producer, an allocation) are in ``background``, and that work in `
 from .background import (
     BusinessGaugeFault,
     BusinessRateFault,
+    CacheFillFault,
     CacheFlushFault,
     MemoryLeakFault,
     PoolHoldFault,
@@ -41,6 +42,7 @@ from .state import FAULT_KINDS, FaultState, decode_body
 __all__ = [
     "BusinessGaugeFault",
     "BusinessRateFault",
+    "CacheFillFault",
     "CacheFlushFault",
     "CacheMissFault",
     "ErrorFault",

@@ -66,6 +66,35 @@ class CacheFlushFault(FaultKind):
 
 
 @dataclass(frozen=True)
+class CacheFillFault(FaultKind):
+    """Filler keys take Redis's memory up to ``fraction`` of its maxmemory, and are deleted when it ends.
+
+    The fill is topped up while the fault lasts (eviction or expiry may take some back); the app's
+    own cached pages count towards the fraction, so Redis reads what the fault names.
+    """
+
+    kind: ClassVar[str] = "cache_fill"
+    needs: ClassVar[frozenset[str]] = frozenset({REDIS})
+
+    fraction: float
+
+    def __post_init__(self) -> None:
+        # Short of 1: at maxmemory Redis evicts as fast as the fault fills, and the fill would churn.
+        object.__setattr__(self, "fraction", number(self.kind, "fraction", self.fraction, above=0, maximum=0.99))
+
+    @classmethod
+    def from_body(cls, body: object) -> CacheFillFault:
+        return cls(**object_body(cls.kind, body, required=("fraction",), optional=()))
+
+    def bytes_to_add(self, used_bytes: int, max_bytes: int) -> int:
+        """How much more filler takes ``used_bytes`` of ``max_bytes`` to the fraction (0 when there)."""
+        return max(math.ceil(self.fraction * max_bytes) - used_bytes, 0)
+
+    def describe(self) -> dict[str, Any]:
+        return {"fraction": self.fraction}
+
+
+@dataclass(frozen=True)
 class QueueBacklogFault(FaultKind):
     """An extra producer enqueues ``produce_per_second`` jobs, more than the workers drain."""
 

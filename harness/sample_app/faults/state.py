@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from .background import (
     BusinessGaugeFault,
     BusinessRateFault,
+    CacheFillFault,
     CacheFlushFault,
     MemoryLeakFault,
     PoolHoldFault,
@@ -31,6 +32,7 @@ FAULT_KINDS: dict[str, type[Fault]] = {
         PoolHoldFault,
         SlowQueryFault,
         CacheFlushFault,
+        CacheFillFault,
         CacheMissFault,
         QueueBacklogFault,
         JobFailureFault,
