@@ -4,7 +4,9 @@ on both sides of their thresholds as the pre-launch suite runs them."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from commands import harness, our_containers
@@ -29,15 +31,9 @@ def test_library_scenario_is_verified(harness_stack: RunningStack, tmp_path: Pat
 
 
 def test_pre_launch_families_fire_above_their_thresholds_and_stay_silent_below(tmp_path: Path) -> None:
-    result = harness(
-        "gate", "--suite", "scenarios/suites/pre-launch.yml", "--lanes", "1",
-        "--only", "pool-exhaustion", "--only", "cache-hit-rate", "--only", "active-users", reports=tmp_path,
-    )
+    result, report = pre_launch(tmp_path, "pool-exhaustion", "cache-hit-rate", "active-users")
 
-    (run_dir,) = tmp_path.iterdir()
-    report = json.loads((run_dir / "report.json").read_text())
-    verdicts = {s["name"]: [v["expectation"] for v in s["verdicts"] if not v["passed"]] for s in report["scenarios"]}
-    assert verdicts == {name: [] for name in [
+    assert failed_expectations(report) == {name: [] for name in [
         "pool-exhaustion", "pool-exhaustion-below", "cache-hit-rate", "cache-hit-rate-below", "active-users",
         "active-users-below",
     ]}
@@ -47,16 +43,23 @@ def test_pre_launch_families_fire_above_their_thresholds_and_stay_silent_below(t
 
 
 def test_redis_memory_and_pool_saturation_fire_above_their_thresholds_and_stay_silent_below(tmp_path: Path) -> None:
-    result = harness(
-        "gate", "--suite", "scenarios/suites/pre-launch.yml", "--lanes", "1",
-        "--only", "redis-memory", "--only", "pool-saturation", reports=tmp_path,
-    )
+    result, report = pre_launch(tmp_path, "redis-memory", "pool-saturation")
 
-    (run_dir,) = tmp_path.iterdir()
-    report = json.loads((run_dir / "report.json").read_text())
-    verdicts = {s["name"]: [v["expectation"] for v in s["verdicts"] if not v["passed"]] for s in report["scenarios"]}
-    assert verdicts == {name: [] for name in [
+    assert failed_expectations(report) == {name: [] for name in [
         "pool-saturated", "pool-saturated-below", "redis-memory", "redis-memory-below",
     ]}
     assert result.returncode == 0, result.stderr[-3000:]
     assert our_containers(tmp_path) == []
+
+
+def pre_launch(reports: Path, *only: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """The pre-launch suite in one lane, narrowed to `only` (names or tags), and its JSON report."""
+    narrowed = [argument for name in only for argument in ("--only", name)]
+    result = harness("gate", "--suite", "scenarios/suites/pre-launch.yml", "--lanes", "1", *narrowed, reports=reports)
+    (run_dir,) = reports.iterdir()
+    return result, json.loads((run_dir / "report.json").read_text())
+
+
+def failed_expectations(report: dict[str, Any]) -> dict[str, list[str]]:
+    """Each scenario's name with the expectations it did not meet."""
+    return {s["name"]: [v["expectation"] for v in s["verdicts"] if not v["passed"]] for s in report["scenarios"]}
