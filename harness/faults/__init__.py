@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Protocol, Union, runtime_checkable
 from pydantic import Field
 
 from harness.faults.app import (
-    AppErrors, AppLatency, BusinessGauge, BusinessRate, CacheFill, CacheFlush, CacheMiss, JobFailures, MemoryLeak, PoolHold,
-    QueueBacklog, SlowJobs, SlowQuery,
+    AppErrors, AppLatency, BusinessGauge, BusinessRate, CacheFill, CacheFlush, CacheMiss, JobFailures, MemoryLeak,
+    PoolHold, QueueBacklog, SlowJobs, SlowQuery,
 )
 from harness.faults.container import ContainerKill, ContainerPause, ContainerRestart, ContainerStop, CpuStress, MemoryStress
 from harness.faults.network import NetworkBandwidth, NetworkCut, NetworkDelay, NetworkLoss
@@ -40,8 +40,8 @@ class Fault(Protocol):
 
 
 FAULT_TYPES = (
-    AppErrors, AppLatency, PoolHold, SlowQuery, CacheFill, CacheFlush, CacheMiss, QueueBacklog, JobFailures, SlowJobs, MemoryLeak,
-    BusinessGauge, BusinessRate,
+    AppErrors, AppLatency, PoolHold, SlowQuery, CacheFill, CacheFlush, CacheMiss, QueueBacklog, JobFailures, SlowJobs,
+    MemoryLeak, BusinessGauge, BusinessRate,
     ContainerStop, ContainerKill, ContainerPause, ContainerRestart, CpuStress, MemoryStress,
     NetworkCut, NetworkDelay, NetworkLoss, NetworkBandwidth,
     SinkOutage, Silence,
