@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import engine, expectations, images
+from harness import bounds, engine, images
 from harness.gate import run_gate
 from harness.scenario import load_scenario
 from harness.stack import prepare_images
@@ -69,13 +69,13 @@ def main() -> None:
                 assert window is not None
                 print(f"{what:<42} {verdict.measured_s:6.1f} s  (theoretical {window.earliest:.1f}..{window.latest:.1f} s, "
                       f"+{verdict.slack_s():.1f} s after the earliest; real time {verdict.measured_s * scale.factor / 60:.1f} min)")
-        first = result.timeline[(result.timeline["source"] == "delivery") & (result.timeline["state"] == "firing")]
-        if result.moments and not first.empty:
-            window = expectations.bounds("HighErrorRate", run.prometheus, run.alertmanager, scale).delivered
-            took = float(first["t"].min()) - result.moments.fault_start
+        first = [d.t for d in result.timeline.deliveries() if d.status == "firing"]
+        if result.moments and first:
+            window = bounds.bounds("HighErrorRate", run.prometheus, run.alertmanager, scale).delivered
+            took = min(first) - result.moments.fault_start
             print(f"{'fault-on -> first delivery':<42} {took:6.1f} s  (theoretical {window.earliest:.1f}..{window.latest:.1f} s, "
                   f"+{took - window.earliest:.1f} s after the earliest)")
-        print(f"scenario verdict: {'pass' if result.passed else 'FAIL'} in {result.wall_seconds:.1f} s wall time")
+        print(f"scenario verdict: {result.status} in {result.wall_seconds:.1f} s wall time")
 
 
 if __name__ == "__main__":

@@ -35,11 +35,11 @@ def show(report: RunReport, wall: float, scale: TimeScale) -> None:
     for result in report.results:
         if result.moments:
             simulated += result.moments.end - result.moments.baseline_start
-        mark = "pass" if result.passed else ("SKIPPED" if result.skipped else "FAIL")
+        mark = result.status.upper()
         print(f"{result.scenario.name:<34} {mark:<7} {result.wall_seconds:6.1f} s")
         for verdict in result.verdicts:
             if not verdict.passed:
-                print(f"    FAILED {verdict.expectation}: {verdict.detail}")
+                print(f"    {verdict.status.upper()} {verdict.expectation}: {verdict.detail}")
             if verdict.measured_s is None or verdict.window is None:
                 continue
             print(f"    {verdict.kind:<16} {verdict.measured_s:6.1f} s  window {verdict.window.earliest:.1f}..{verdict.window.latest:.1f} s"
@@ -51,8 +51,8 @@ def show(report: RunReport, wall: float, scale: TimeScale) -> None:
           f"real-time equivalent {simulated * scale.factor / 3600:.1f} h")
 
 
-def verdicts(report: RunReport) -> dict[str, list[tuple[str, bool]]]:
-    return {r.scenario.name: [(v.expectation, v.passed) for v in r.verdicts] for r in report.results}
+def verdicts(report: RunReport) -> dict[str, list[tuple[str, str]]]:
+    return {r.scenario.name: [(v.expectation, v.status) for v in r.verdicts] for r in report.results}
 
 
 def main() -> None:

@@ -21,6 +21,10 @@ class AlertmanagerClient:
     def alerts(self) -> list[dict[str, Any]]:
         return list(self._request("GET", "/api/v2/alerts").json())
 
+    def metrics(self) -> str:
+        """Alertmanager's own metrics, in the Prometheus text format."""
+        return self._request("GET", "/metrics").text
+
     def post_alert(self, labels: dict[str, str], annotations: dict[str, str] | None = None,
                    ends_in: timedelta | None = None) -> None:
         """Send an alert as Prometheus would (a test alert, straight into routing)."""

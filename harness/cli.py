@@ -131,10 +131,11 @@ def _run(scenarios: list[Scenario], name: str, stack: Path, scale: float, report
         console.print(f"report: {reports / run_id / 'report.md'}")
         raise
     for result in run.results:
-        mark = "[green]pass[/]" if result.passed else ("[yellow]SKIPPED[/]" if result.skipped else "[red]FAIL[/]")
+        mark = {"verified": "[green]pass[/]", "skipped": "[yellow]SKIPPED[/]",
+                "inconclusive": "[yellow]INCONCLUSIVE[/]"}.get(result.status, "[red]FAIL[/]")
         console.print(f"{mark} {result.scenario.name}")
         for verdict in result.verdicts:
-            sign = "[green]✓[/]" if verdict.passed else "[red]✗[/]"
+            sign = {"verified": "[green]✓[/]", "inconclusive": "[yellow]?[/]"}.get(verdict.status, "[red]✗[/]")
             console.print(f"    {sign} {verdict.expectation}: {verdict.detail}")
         if result.error:
             console.print(f"    [red]{result.error}[/]")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness import expectations, polling, report, runner
+from harness import bounds, expectations, polling, report, runner
 from harness.errors import HarnessError, InvalidInput
 from harness.report import RunReport
 from harness.scenario import Scenario
@@ -59,7 +59,8 @@ def run_gate(
     rendered = render_configs(stack, run_dir, scale)
     for scenario in scenarios:
         check_fault_targets(scenario, stack)
-        expectations.check_deadlines(scenario, rendered.prometheus, rendered.alertmanager)
+        bounds.check_deadlines(scenario, rendered.prometheus, rendered.alertmanager)
+        expectations.check_receivers(scenario, rendered.alertmanager)
         runner.observed_queries(scenario, scale, rendered.prometheus.evaluation_interval)  # bad PromQL fails here
         for expectation in scenario.expectations:
             alert = getattr(expectation, "alert", None)

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from harness import polling
 from harness.errors import InvalidInput, LoadError
+from harness.timeline import Gap
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
@@ -55,6 +56,15 @@ class LoadProfile:
 
 
 @dataclass(frozen=True)
+class LoadRecord:
+    """What the load generator did: when it went quiet, whether it ran to the end, errors of its own."""
+
+    gaps: tuple[Gap, ...] = ()
+    ran_to_end: bool = True
+    generator_errors: int = 0
+
+
+@dataclass(frozen=True)
 class LoadSummary:
     requests: int
     failures: int
@@ -81,7 +91,7 @@ class LoadRun:
             "--host", target_url, "-u", str(profile.users), "-r", str(profile.users),
             "-t", f"{max(1, round(profile.max_seconds))}s", "--stop-timeout", "1",
             "--rate-per-user", str(profile.rate_per_user), "--max-requests", str(profile.max_requests),
-            "--csv", str(self._csv_prefix), "--exit-code-on-error", "0", "--loglevel", "WARNING",
+            "--csv", str(self._csv_prefix), "--csv-full-history", "--exit-code-on-error", "0", "--loglevel", "WARNING",
             "--flowing-file", str(self._flowing),
         ]
         if profile.change is not None:
@@ -118,6 +128,20 @@ class LoadRun:
     def running(self) -> bool:
         return self._process.poll() is None
 
+    def record(self, start: float, end: float, ran_to_end: bool) -> LoadRecord:
+        """Whether requests kept being issued from `start` to `end` (wall clock), read from Locust's history.
+
+        Failed requests count as issued: a fault may make the app fail them; what must not happen is
+        the generator going quiet. Exceptions in the generator's own code are counted apart.
+        """
+        counts = _issued_over_time(Path(f"{self._csv_prefix}_stats_history.csv"))
+        allowed = max(3.0, 3.0 / self.profile.requests_per_second)
+        return LoadRecord(
+            gaps=tuple(issuing_gaps(counts, start, end, allowed)),
+            ran_to_end=ran_to_end,
+            generator_errors=_rows(Path(f"{self._csv_prefix}_exceptions.csv")),
+        )
+
     def _summary(self) -> LoadSummary:
         stats = Path(f"{self._csv_prefix}_stats.csv")
         try:
@@ -135,6 +159,44 @@ class LoadRun:
                         requests_per_second=_number(row["Requests/s"]),
                     )
         raise LoadError(f"Locust statistics in {stats} have no Aggregated row")
+
+
+def request_budget(users: int, rate_per_user: float, seconds: float) -> int:
+    """Requests enough for `users` at `rate_per_user` over `seconds`, with room to spare: load must outlast the run."""
+    return int(users * rate_per_user * seconds * 1.5) + 1_000
+
+
+def issuing_gaps(counts: list[tuple[float, int]], start: float, end: float, allowed: float) -> list[Gap]:
+    """Spans inside [start, end] longer than `allowed` seconds in which the request count did not grow."""
+    gaps = []
+    last_growth = start
+    previous = None
+    for t, total in counts:
+        if previous is not None and total > previous:
+            if t - last_growth > allowed and t > start:
+                gaps.append(Gap(max(last_growth, start), "load", f"no request issued for {t - last_growth:.1f} s",
+                                min(t, end)))
+            last_growth = max(last_growth, t)
+        previous = total
+    if end - last_growth > allowed:
+        gaps.append(Gap(last_growth, "load", f"no request issued in the last {end - last_growth:.1f} s of the run", end))
+    return [gap for gap in gaps if gap.overlaps(start, end)]
+
+
+def _issued_over_time(path: Path) -> list[tuple[float, int]]:
+    """(unix time, requests issued so far) per history row of Locust's aggregated statistics."""
+    if not path.exists():
+        return []
+    with path.open() as handle:
+        return [(float(row["Timestamp"]), int(row["Total Request Count"])) for row in csv.DictReader(handle)
+                if row.get("Name") == "Aggregated"]
+
+
+def _rows(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with path.open() as handle:
+        return sum(1 for _ in csv.DictReader(handle))
 
 
 def _number(text: str) -> float:

@@ -43,6 +43,12 @@ class PrometheusClient:
         result = data["result"]
         return result if isinstance(result, list) else [{"metric": {}, "value": result}]
 
+    def query_range(self, expression: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
+        """Range query; returns the matrix's series (metric labels and [t, value] pairs)."""
+        data = self._get("/api/v1/query_range", query=expression, start=f"{start:.3f}", end=f"{end:.3f}",
+                         step=f"{max(step, 0.001):.3f}")
+        return list(data["result"])
+
     def alerts(self) -> list[ActiveAlert]:
         return [
             ActiveAlert(

@@ -48,7 +48,8 @@ def write(report: RunReport) -> Path:
     for result in report.results:
         folder = report.directory / result.scenario.name
         folder.mkdir(parents=True, exist_ok=True)
-        result.timeline.to_csv(folder / "timeline.csv", index=False)
+        origin = result.moments.baseline_start if result.moments else 0.0
+        result.timeline.frame(origin).to_csv(folder / "timeline.csv", index=False)
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, trim_blocks=True)
     markdown = environment.get_template("report.md.j2").render(run=data)
     path = report.directory / "report.md"
@@ -63,12 +64,16 @@ def _write_junit(data: dict[str, Any], path: Path) -> None:
     for scenario in data["scenarios"]:
         suite = ElementTree.SubElement(
             suites, "testsuite", name=scenario["name"], tests=str(len(scenario["verdicts"]) or 1),
-            failures=str(sum(not v["passed"] for v in scenario["verdicts"])), time=f"{scenario['wall_seconds']:.1f}",
+            failures=str(sum(v["status"] == "failed" for v in scenario["verdicts"])),
+            errors=str(sum(v["status"] == "inconclusive" for v in scenario["verdicts"])),
+            time=f"{scenario['wall_seconds']:.1f}",
         )
         for verdict in scenario["verdicts"]:
             case = ElementTree.SubElement(suite, "testcase", classname=scenario["name"], name=verdict["expectation"])
-            if not verdict["passed"]:
+            if verdict["status"] == "failed":
                 ElementTree.SubElement(case, "failure", message=verdict["detail"])
+            elif verdict["status"] == "inconclusive":
+                ElementTree.SubElement(case, "error", type="inconclusive", message=verdict["detail"])
         problem = scenario["error"] or scenario["skipped"]
         if problem:
             case = ElementTree.SubElement(suite, "testcase", classname=scenario["name"], name="scenario runs")
@@ -95,6 +100,8 @@ def to_data(report: RunReport) -> dict[str, Any]:
         "wall_seconds": report.wall_seconds,
         "real_time_equivalent_seconds": sum(_scenario_seconds(r) for r in report.results) * report.scale,
         "passed": report.passed,
+        "counts": {status: sum(r.status == status for r in report.results)
+                   for status in ("verified", "failed", "inconclusive", "skipped")},
         "error": report.error,
         "boot": dataclasses.asdict(report.boot) if report.boot else None,
         "omitted": [dataclasses.asdict(o) for o in report.omitted],
@@ -106,15 +113,19 @@ def to_data(report: RunReport) -> dict[str, Any]:
 
 def _scenario(result: ScenarioResult, scale: float) -> dict[str, Any]:
     origin = result.moments.baseline_start if result.moments else 0.0
-    timeline = [
-        {**row, "offset": row["t"] - origin}
-        for row in result.timeline.to_dict(orient="records")
-    ]
+    timeline = result.timeline.frame(origin).to_dict(orient="records")
     return {
         "name": result.scenario.name,
         "description": result.scenario.description,
         "passed": result.passed,
+        "status": result.status,
         "passed_count": sum(v.passed for v in result.verdicts),
+        "inconclusive_count": sum(v.inconclusive for v in result.verdicts),
+        "witnesses": {
+            "confirmed": list(result.witnessed.confirmed),
+            "disagreements": [dataclasses.asdict(d) for d in result.witnessed.disagreements],
+            "gaps": [gap.describe(origin) for gap in result.witnessed.gaps],
+        },
         "error": result.error,
         "skipped": result.skipped,
         "wall_seconds": result.wall_seconds,

@@ -12,14 +12,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-import pandas as pd
-
-from harness import expectations, polling, schedule
+from harness import expectations, judges, polling, schedule
+from harness.configs import PrometheusSettings
 from harness.errors import FaultError, FaultSkipped, HarnessError, StackError
-from harness.expectations import Moments, Verdict
-from harness.load import LoadProfile, LoadRun, LoadSummary, UserChange
+from harness.expectations import Evidence, Moments, Verdict
+from harness.load import LoadProfile, LoadRun, LoadSummary, UserChange, request_budget
 from harness.observer import Observer
-from harness.scenario import AlertDelivered, AlertResolves, MetricCrosses, MetricPresent, Scenario, ScheduledFault
+from harness.scenario import (
+    AlertDelivered, AlertNotDelivered, AlertResolves, AlertSilent, MetricCrosses, MetricPresent, Scenario,
+    ScheduledFault,
+)
+from harness.thresholds import threshold_of
+from harness.timeline import Timeline
+from harness.witnesses import WitnessAccount, Witnesses
 from harness.stack import RunningStack
 from harness.timescale import TimeScale
 
@@ -31,9 +36,10 @@ RESET_TIMEOUT_FACTOR = 4  # a reset may take this many (scaled) rule windows bef
 class ScenarioResult:
     scenario: Scenario
     verdicts: list[Verdict] = field(default_factory=list)
-    timeline: pd.DataFrame = field(default_factory=pd.DataFrame)
+    timeline: Timeline = field(default_factory=Timeline)
     moments: Moments | None = None
     load: LoadSummary | None = None
+    witnessed: WitnessAccount = field(default_factory=WitnessAccount)
     faults: list[str] = field(default_factory=list)
     error: str | None = None
     skipped: str | None = None
@@ -42,23 +48,47 @@ class ScenarioResult:
     @property
     def passed(self) -> bool:
         return (self.error is None and self.skipped is None and bool(self.verdicts)
-                and all(v.passed for v in self.verdicts))
+                and all(v.status == "verified" for v in self.verdicts))
+
+    @property
+    def inconclusive(self) -> bool:
+        """Not verified only because evidence was missing: no verdict failed outright."""
+        return (self.error is None and self.skipped is None and any(v.inconclusive for v in self.verdicts)
+                and all(v.status != "failed" for v in self.verdicts))
+
+    @property
+    def status(self) -> str:
+        if self.skipped:
+            return "skipped"
+        if self.passed:
+            return "verified"
+        return "inconclusive" if self.inconclusive else "failed"
 
 
 def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progress: Progress = lambda _: None) -> ScenarioResult:
     scale = live.scale
+    settings = live.prometheus_settings
     result = ScenarioResult(scenario, faults=[f.fault.describe() for f in scenario.faults])
     started = polling.monotonic()
-    queries, sampled = observed_queries(scenario, scale, live.prometheus_settings.evaluation_interval)
-    interval = max(0.1, min(0.5, scale.compress(live.prometheus_settings.scrape_interval).total_seconds() / 2))
+    queries, sampled = observed_queries(scenario, scale, settings.evaluation_interval)
+    sampled |= threshold_queries(scenario, settings)
+    scrape = scale.compress(settings.scrape_interval).total_seconds()
+    evaluation = scale.compress(settings.evaluation_interval).total_seconds()
+    interval = max(0.1, min(0.5, scrape / 2))
     warmup = scale.compress_seconds(scenario.warmup.total_seconds())
     baseline = scale.compress_seconds(scenario.baseline.total_seconds())
     window_start, window_end = (scale.compress_seconds(d.total_seconds()) for d in scenario.fault_window)
     recovery = scale.compress_seconds(scenario.recovery.total_seconds())
     total = warmup + baseline + window_end + recovery
-    profile = LoadProfile(scenario.load.users, scenario.load.rate_per_user, total + 30, scenario.load.max_requests,
+    most_users = max(scenario.load.users, getattr(scenario.load.shape, "users", 0))
+    budget = scenario.load.max_requests or request_budget(most_users, scenario.load.rate_per_user, total + 30)
+    profile = LoadProfile(scenario.load.users, scenario.load.rate_per_user, total + 30, budget,
                           _user_change(scenario, warmup + baseline, scale))
+    tolerance = interval + evaluation + 0.5
+    witnesses = Witnesses(live, step=evaluation, tolerance=tolerance)
+    witnesses.open()
     load: LoadRun | None = None
+    load_ran_to_end = False
     active: list[ScheduledFault] = []
     with Observer(live, queries, interval, sampled=sampled) as observer:
         try:
@@ -88,9 +118,10 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
             polling.sleep(baseline_start + baseline + window_end - polling.now())
             fault_end = baseline_start + baseline + window_end if scenario.has_stimulus else polling.now()
             progress(f"{scenario.name}: recovery, up to {recovery:.1f} s")
-            _wait_recovery(live, scenario, observer, fault_start, fault_end, recovery)
+            _wait_recovery(live, scenario, observer, fault_end, recovery)
             moments = Moments(baseline_start, fault_start if scenario.has_stimulus else polling.now(), fault_end,
                               polling.now())
+            load_ran_to_end = load.running()
         except FaultSkipped as skipped:
             result.skipped = str(skipped)
             moments = None
@@ -109,14 +140,29 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
                     result.load = load.stop()
     result.timeline = observer.timeline()
     result.moments = moments
-    if moments is not None:
-        result.verdicts = expectations.evaluate(
-            scenario, expectations.judged_from(result.timeline, moments.baseline_start), moments, live.prometheus_settings, live.alertmanager_settings, scale
+    if moments is not None and load is not None:
+        result.witnessed = witnesses.testify(result.timeline, moments.baseline_start, moments.end, scrape)
+        evidence = Evidence(
+            scenario, result.timeline.judged_from(moments.baseline_start), moments, settings,
+            live.alertmanager_settings, scale, result.witnessed,
+            load.record(moments.baseline_start, moments.end, load_ran_to_end), tolerance,
         )
+        result.verdicts = expectations.evaluate(evidence)
     if observer.errors:
         result.faults.append(f"observer errors: {len(observer.errors)} (first: {observer.errors[0]})")
     result.wall_seconds = polling.monotonic() - started
     return result
+
+
+def threshold_queries(scenario: Scenario, prometheus: PrometheusSettings) -> dict[str, str]:
+    """For each alert a scenario expects to stay silent, its rule's left-hand side (already scaled), to sample."""
+    queries = {}
+    for expectation in scenario.expectations:
+        if isinstance(expectation, AlertSilent) and expectation.near > 0:
+            threshold = threshold_of(prometheus.rule(expectation.alert).scaled_expr)
+            if threshold is not None and threshold.comparable:
+                queries[judges.lhs_name(expectation.alert)] = threshold.lhs
+    return queries
 
 
 def observed_queries(
@@ -169,25 +215,33 @@ def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:
     live.sink.clear()
 
 
-def _wait_recovery(live: RunningStack, scenario: Scenario, observer: Observer, fault_start: float, fault_end: float, recovery: float) -> None:
-    """End the recovery early once every resolution the scenario expects has been seen."""
-    resolving = [e for e in scenario.expectations if isinstance(e, AlertResolves)]
+def _wait_recovery(live: RunningStack, scenario: Scenario, observer: Observer, fault_end: float, recovery: float) -> None:
+    """End the recovery early once every resolution the scenario expects has been seen, and its notifications.
+
+    Not while an alert that must not be delivered is still active: an inhibition or a silence
+    that lifts before its alert resolves would deliver it, and that is what the check is for.
+    """
+    resolving = [e.alert for e in scenario.expectations if isinstance(e, AlertResolves)]
     if not resolving:
         polling.sleep(recovery)
         return
+    suppressed = [e.alert for e in scenario.expectations if isinstance(e, AlertNotDelivered)]
     receivers = {e.alert: set(e.receivers) for e in scenario.expectations if isinstance(e, AlertDelivered)}
+    settings = live.alertmanager_settings
+    group_wait = live.scale.compress(settings.group_wait).total_seconds()
 
     def settled() -> bool:
-        frame = observer.timeline()
-        for expectation in resolving:
-            alerts = frame[(frame["source"] == "alert") & (frame["name"] == expectation.alert)]
-            if alerts.empty or alerts["state"].iloc[-1] != "inactive":
+        timeline = observer.timeline()
+        now = polling.now()
+        for alert in [*resolving, *suppressed]:
+            states = timeline.alert_states(alert)
+            if states and (states[-1].state != "inactive" or now - states[-1].t < group_wait):
                 return False
-            resolved = frame[(frame["source"] == "delivery") & (frame["name"] == expectation.alert)
-                             & (frame["state"] == "resolved") & (frame["t"] >= fault_end)]
-            wanted = {r for r in receivers.get(expectation.alert, set()) if live.alertmanager_settings and any(
-                e.send_resolved for e in live.alertmanager_settings.endpoints if e.receiver == r)}
-            if not wanted <= set(resolved["receiver"]):
+        for alert in resolving:
+            resolved = {d.receiver for d in timeline.deliveries(alert, since=fault_end) if d.status == "resolved"}
+            wanted = {r for r in receivers.get(alert, set())
+                      if any(e.send_resolved for e in settings.endpoints if e.receiver == r)}
+            if not wanted <= resolved:
                 return False
         return True
 

@@ -67,7 +67,10 @@ LoadShape = Annotated[Steady | Ramp | Spike, Field(discriminator="kind")]
 class Load(_Strict):
     users: int = Field(default=4, ge=1, le=200)
     rate_per_user: float = Field(default=5.0, gt=0, le=100)
-    max_requests: int = Field(default=20_000, ge=1)
+    max_requests: int | None = Field(
+        default=None, ge=1,
+        description="a cap on requests; by default the scenario's timeline x users x rate, so load covers the whole run",
+    )
     shape: LoadShape = Field(default_factory=Steady)
 
     @property
@@ -122,7 +125,15 @@ class AlertNotDelivered(_Strict):
     alert: str
     receivers: list[str] | None = Field(default=None, description="to none of these; by default to no receiver")
     must_fire: bool = Field(default=True, description="it must fire, or the check proves nothing")
-    reason: str = ""
+    reason: Literal["inhibited", "silenced", "not_routed"] | None = Field(
+        default=None, description="why it must not arrive; proven from Alertmanager's own view of the alert",
+    )
+
+    @model_validator(mode="after")
+    def _not_routed_names_receivers(self) -> AlertNotDelivered:
+        if self.reason == "not_routed" and not self.receivers:
+            raise ValueError("reason not_routed needs `receivers`: Alertmanager routes every alert to some receiver")
+        return self
 
 
 class AlertSilent(_Strict):
@@ -135,6 +146,10 @@ class AlertSilent(_Strict):
     type: Literal["alert_silent"]
     alert: str
     allow_pending: bool = True
+    near: float = Field(
+        default=0.5, ge=0, le=1,
+        description="under a fault, the rule's left-hand side must reach this fraction of its threshold (0: not required)",
+    )
 
 
 class MetricCrosses(_Strict):
@@ -183,6 +198,9 @@ class Scenario(_Strict):
     faults: list[ScheduledFault] = Field(default_factory=list)
     recovery: Duration = timedelta(0)
     fresh_stack: bool = Field(default=False, description="boot a new stack for this scenario instead of resetting")
+    allow_unannounced: list[str] = Field(
+        default_factory=list, description="alerts that may be delivered although no expectation names them",
+    )
     expectations: list[Expectation] = Field(min_length=1)
     path: Path | None = None
 

@@ -13,6 +13,15 @@ from harness.errors import StackError
 
 
 @dataclass(frozen=True)
+class DeliveredAlert:
+    """One alert of a notification, with its own status."""
+
+    name: str
+    status: str
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Delivery:
     """One notification as the sink received it."""
 
@@ -24,6 +33,10 @@ class Delivery:
     accepted: bool
     alertnames: tuple[str, ...]
     text: str = field(repr=False)
+    alerts: tuple[DeliveredAlert, ...] = ()
+    refusal: str | None = None
+    parsed: bool = True
+    attributed: bool = True
 
     def mentions(self, alertname: str) -> bool:
         return alertname in self.alertnames or alertname in self.text
@@ -44,6 +57,9 @@ class Delivery:
             accepted=bool(record.get("accepted", True)),
             alertnames=tuple(names),
             text=text,
+            alerts=tuple(DeliveredAlert(name, str(record.get("status", "unknown"))) for name in names),
+            refusal=None if record.get("accepted", True) else "refused by sink",
+            attributed=bool(names),
         )
 
 

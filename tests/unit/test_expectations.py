@@ -1,10 +1,11 @@
 from pathlib import Path
 
 import pytest
-from builders import alert, alertmanager_settings, delivery, endpoint, prometheus_settings, scenario, timeline
+from builders import alert, alertmanager_settings, delivery, endpoint, evidence, prometheus_settings, scenario, timeline
 
+from harness.bounds import Bounds, Window, bounds, check_deadlines
 from harness.errors import InvalidInput
-from harness.expectations import Bounds, Moments, Verdict, Window, bounds, check_deadlines, evaluate
+from harness.expectations import Moments, Verdict, evaluate
 from harness.timescale import TimeScale
 
 # Real-time config: scrape 15 s, evaluation 15 s, HighErrorRate `for: 5m`, group_wait 30 s.
@@ -28,9 +29,10 @@ NO_ALERTS = {"type": "no_alerts"}
 FIRED = [alert(101.0, "HighErrorRate", "pending"), alert(117.0, "HighErrorRate", "firing")]
 
 
-def verdict(expectation: dict, *events: dict) -> Verdict:
-    (only,) = evaluate(scenario(expectation), timeline(*events), MOMENTS, PROMETHEUS, ALERTMANAGER, TWENTY)
-    return only
+def verdict(expectation: dict, *events: object) -> Verdict:
+    """The verdict on `expectation` in a scenario with a 30 s fault (unannounced deliveries are judged apart)."""
+    faulted = scenario(expectation, faults=[{"duration": "10m", "fault": {"kind": "app_errors", "ratio": 0.5}}])
+    return evaluate(evidence(faulted, timeline(*events), MOMENTS, PROMETHEUS, ALERTMANAGER, TWENTY))[0]
 
 
 # --- alert_fires -------------------------------------------------------------------------------------

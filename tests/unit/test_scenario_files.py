@@ -44,7 +44,8 @@ def test_the_pre_launch_suite_leaves_out_only_the_scenarios_time_compression_dis
 @pytest.mark.parametrize("path", SCENARIOS, ids=[path.stem for path in SCENARIOS])
 def test_shipped_scenario_fits_the_default_stack(path: Path, tmp_path: Path) -> None:
     from harness.configs import render_alertmanager, render_prometheus
-    from harness.expectations import check_deadlines
+    from harness.bounds import check_deadlines
+    from harness.expectations import check_receivers
     from harness.timescale import TimeScale
 
     prometheus = render_prometheus(REPO / "compose" / "prometheus", tmp_path / "p", TimeScale(20))
@@ -52,6 +53,7 @@ def test_shipped_scenario_fits_the_default_stack(path: Path, tmp_path: Path) -> 
     scenario = load_scenario(path)
 
     check_deadlines(scenario, prometheus, alertmanager)
+    check_receivers(scenario, alertmanager)
     for expectation in scenario.expectations:
         if hasattr(expectation, "alert"):
             prometheus.rule(expectation.alert)
