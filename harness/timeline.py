@@ -112,7 +112,8 @@ class Gap:
 
     def describe(self, origin: float = 0.0) -> str:
         until = "the end" if self.end is None else f"{self.end - origin:.1f} s"
-        return f"{self.source} unreadable from {self.start - origin:.1f} s to {until} ({self.reason})"
+        what = "no load" if self.source == "load" else f"{self.source} unreadable"
+        return f"{what} from {self.start - origin:.1f} s to {until} ({self.reason})"
 
 
 Event = Union[Mark, AlertState, RoutingState, Delivery, Sample, MetricSeen, Gap]

@@ -75,3 +75,27 @@ def test_a_spike_is_scheduled_in_scaled_seconds_after_the_baseline(tmp_path: Pat
 def test_a_load_change_beyond_the_user_bound_is_refused() -> None:
     with pytest.raises(InvalidInput, match="1..200 users"):
         LoadProfile(change=UserChange("spike", 500, 1.0, 2.0))
+
+
+def test_a_pause_in_issuing_requests_is_a_load_gap() -> None:
+    from harness.load import issuing_gaps
+
+    history = [(100.0, 10), (101.0, 20), (102.0, 20), (106.0, 20), (107.0, 30), (108.0, 40)]
+
+    (gap,) = issuing_gaps(history, start=100.0, end=110.0, allowed=3.0)
+
+    assert (gap.start, gap.end, gap.reason) == (101.0, 107.0, "no request issued for 6.0 s")
+
+
+def test_steady_requests_leave_no_load_gap() -> None:
+    from harness.load import issuing_gaps
+
+    history = [(100.0 + i, 10 * i) for i in range(10)]
+
+    assert issuing_gaps(history, start=100.0, end=109.0, allowed=3.0) == []
+
+
+def test_the_request_budget_outlasts_the_scenario() -> None:
+    from harness.load import request_budget
+
+    assert request_budget(users=4, rate_per_user=5, seconds=600) >= 4 * 5 * 600
