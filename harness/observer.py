@@ -50,7 +50,8 @@ class Observer:
     def __exit__(self, *_: object) -> None:
         self._stopped.set()
         self._thread.join(timeout=10)
-        self.poll()
+        if "observer" not in self._open_gaps:
+            self._poll_recording_failure()
 
     def mark(self, source: str, name: str, state: str, detail: str = "") -> float:
         t = polling.now()
@@ -68,13 +69,18 @@ class Observer:
             return Timeline.of([*self._events, *self._open_gaps.values()])
 
     def _run(self) -> None:
+        polling.repeat_until_stopped(self._poll_recording_failure, self.interval, self._stopped)
+
+    def _poll_recording_failure(self) -> None:
+        """Poll; an unexpected error stops the observer, and is on the record as a gap lasting to the end."""
         try:
-            polling.repeat_until_stopped(self.poll, self.interval, self._stopped)
-        except BaseException as error:  # noqa: BLE001 - a dead observer must be on the record, whatever killed it
+            self.poll()
+        except Exception as error:  # noqa: BLE001 - a dead observer must be on the record, whatever killed it
             message = f"the observer stopped: {type(error).__name__}: {error}"
             self.errors.append(message)
             with self._lock:
                 self._open_gaps.setdefault("observer", Gap(polling.now(), "observer", message))
+            self._stopped.set()
 
     def _read(self, source: GapSource, poll: Any) -> None:
         started = polling.now()

@@ -57,17 +57,22 @@ class Delivery:
             accepted=bool(record.get("accepted", True)),
             alertnames=tuple(names),
             text=text,
-            alerts=tuple(DeliveredAlert(name, str(record.get("status", "unknown"))) for name in names),
+            alerts=tuple(
+                DeliveredAlert(str(a["name"]), str(a["status"]), tuple(tuple(pair) for pair in a.get("labels") or ()))
+                for a in record["alerts"]
+            ) if record.get("alerts") and isinstance(record["alerts"][0], dict) and "name" in record["alerts"][0]
+            else tuple(DeliveredAlert(name, str(record.get("status", "unknown"))) for name in names),
             refusal=None if record.get("accepted", True) else "refused by sink",
             attributed=bool(names),
         )
 
 
 class SinkClient:
-    def __init__(self, base_url: str, known_alertnames: Iterable[str] = (), timeout: float = 5.0) -> None:
+    def __init__(self, base_url: str, known_alertnames: Iterable[str] = (), timeout: float = 5.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
         self.base_url = base_url
         self.known_alertnames = tuple(known_alertnames)
-        self._http = httpx.Client(base_url=base_url, timeout=timeout)
+        self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
 
     def close(self) -> None:
         self._http.close()
