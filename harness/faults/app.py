@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from harness.stack import RunningStack
 
 
+def percent(share: float) -> str:
+    """A share as the percentage it is, never rounded across a threshold: 0.009 -> "0.9%", not "1%"."""
+    return f"{share * 100:.4g}%"
+
+
 class _AppFault(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     #: The app's own name for the fault in `/control/faults/{kind}`.
@@ -52,7 +57,7 @@ class AppErrors(_AppFault):
     status: int = Field(default=500, ge=500, le=599)
 
     def describe(self) -> str:
-        return f"app answers {self.ratio:.0%} of API requests with HTTP {self.status}"
+        return f"app answers {percent(self.ratio)} of API requests with HTTP {self.status}"
 
 
 class AppLatency(_AppFault):
@@ -66,7 +71,7 @@ class AppLatency(_AppFault):
 
     def describe(self) -> str:
         jitter = f" ± {self.jitter_seconds:g} s" if self.jitter_seconds else ""
-        return f"{self.delay_seconds:g} s{jitter} added to {self.ratio:.0%} of API requests"
+        return f"{self.delay_seconds:g} s{jitter} added to {percent(self.ratio)} of API requests"
 
 
 class PoolHold(_AppFault):
@@ -94,7 +99,7 @@ class SlowQuery(_AppFault):
     ratio: float = Field(default=1.0, gt=0, le=1)
 
     def describe(self) -> str:
-        return f"{self.ratio:.0%} of queries take {self.seconds:g} s longer"
+        return f"{percent(self.ratio)} of queries take {self.seconds:g} s longer"
 
 
 class CacheFlush(_AppFault):
@@ -118,7 +123,7 @@ class CacheFill(_AppFault):
     fraction: float = Field(gt=0, le=0.99, description="share of Redis's maxmemory in use, 0 < fraction <= 0.99")
 
     def describe(self) -> str:
-        return f"Redis filled to {self.fraction:.0%} of its maxmemory"
+        return f"Redis filled to {percent(self.fraction)} of its maxmemory"
 
 
 class CacheMiss(_AppFault):
@@ -129,7 +134,7 @@ class CacheMiss(_AppFault):
     ratio: float = Field(default=1.0, gt=0, le=1)
 
     def describe(self) -> str:
-        return f"{self.ratio:.0%} of cache lookups forced to miss"
+        return f"{percent(self.ratio)} of cache lookups forced to miss"
 
 
 class QueueBacklog(_AppFault):
@@ -151,7 +156,7 @@ class JobFailures(_AppFault):
     ratio: float = Field(gt=0, le=1)
 
     def describe(self) -> str:
-        return f"{self.ratio:.0%} of jobs fail"
+        return f"{percent(self.ratio)} of jobs fail"
 
 
 class SlowJobs(_AppFault):
@@ -163,7 +168,7 @@ class SlowJobs(_AppFault):
     ratio: float = Field(default=1.0, gt=0, le=1)
 
     def describe(self) -> str:
-        return f"{self.ratio:.0%} of jobs take {self.seconds:g} s longer"
+        return f"{percent(self.ratio)} of jobs take {self.seconds:g} s longer"
 
 
 class MemoryLeak(_AppFault):

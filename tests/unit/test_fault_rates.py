@@ -19,3 +19,9 @@ def test_faults_without_a_rate_ask_the_app_for_the_same_thing_at_any_scale() -> 
     fault = AppErrors(ratio=0.5)
 
     assert fault.body_for(stack_at(40)) == fault.body_for(stack_at(1))  # type: ignore[arg-type]
+
+
+def test_a_fault_ratio_is_reported_as_it_is_not_rounded_across_a_threshold() -> None:
+    from harness.faults.app import AppErrors
+
+    assert AppErrors(kind="app_errors", ratio=0.009).describe() == "app answers 0.9% of API requests with HTTP 500"
