@@ -370,6 +370,8 @@ def alert_silent(expectation: AlertSilent, evidence: Evidence) -> Verdict:
     if not unearned and evidence.scenario.has_stimulus and expectation.near > 0:
         reading, unearned = _approach(expectation, evidence)
         notes.append(reading)
+    elif evidence.scenario.has_stimulus:
+        notes.append("nearness to the threshold not asked for (near: 0), so this is no proof of the threshold")
     if unearned:
         return _inconclusive(title, kind, unearned)
     pending = [s for s in states if s.state == "pending"]

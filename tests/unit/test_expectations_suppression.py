@@ -132,7 +132,10 @@ def test_silent_alert_whose_left_hand_side_was_never_read_is_inconclusive() -> N
 
 
 def test_silent_alert_that_does_not_ask_for_nearness_passes_without_samples() -> None:
-    assert verdict({"type": "alert_silent", "alert": "HighErrorRate", "near": 0}).status == "verified"
+    result = verdict({"type": "alert_silent", "alert": "HighErrorRate", "near": 0})
+
+    assert result.status == "verified"
+    assert result.detail.endswith("nearness to the threshold not asked for (near: 0), so this is no proof of the threshold")
 
 
 def test_silent_alert_under_a_fault_shorter_than_its_pipeline_is_inconclusive() -> None:
