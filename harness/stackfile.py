@@ -123,6 +123,11 @@ class Stack(BaseModel):
         if service.build is None:
             return ImageRecipe(service.name, service.image)
         context = (self.directory / service.build.context).resolve()
+        if not context.is_dir():
+            raise ConfigError(
+                f"{self.path}: services.{service.name}.build.context is {service.build.context!r}, and there is no "
+                f"folder {context}. Hint: build contexts are relative to the compose file's folder."
+            )
         dockerfile = (context / service.build.dockerfile).resolve() if service.build.dockerfile else None
         return ImageRecipe(service.name, service.image, context, dockerfile)
 

@@ -14,7 +14,8 @@ from commands import ROOT, harness, our_containers
 def copy_of_the_default_stack(folder: Path) -> Path:
     """The default stack's files in `folder`, to break on purpose; returns its compose file."""
     shutil.copytree(ROOT / "compose", folder / "compose")
-    shutil.copytree(ROOT / "harness" / "sink_service", folder / "harness" / "sink_service")
+    for service in ("sink_service", "sample_app"):
+        shutil.copytree(ROOT / "harness" / service, folder / "harness" / service)
     return folder / "compose" / "docker-compose.yml"
 
 

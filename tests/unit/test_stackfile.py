@@ -64,3 +64,17 @@ def test_environment_in_list_form_becomes_a_mapping(tmp_path: Path) -> None:
     path = stack_file(tmp_path, '  app: {image: app, environment: ["MODE=fast", "URL=a=b", "EMPTY"]}\n')
 
     assert load_stack(path).services["app"].environment == {"MODE": "fast", "URL": "a=b", "EMPTY": ""}
+
+
+def test_a_build_context_that_does_not_exist_is_refused_naming_service_and_folder(tmp_path: Path) -> None:
+    from harness.errors import ConfigError
+    from harness.stackfile import load_stack
+
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  app:\n    image: app:1\n    build: {context: ../missing}\n    x-harness: {role: app}\n")
+
+    stack = load_stack(compose)
+    with pytest.raises(ConfigError) as raised:
+        stack.recipe(stack.services["app"])
+
+    assert "services.app.build.context is '../missing', and there is no folder" in str(raised.value)
