@@ -12,10 +12,11 @@ labels select in Alertmanager (each with its own inherited group_wait and group_
   latest the look-back (every range window down the recording-rule chain must empty of bad samples)
   + scrape + timeout + delays + evaluation + `keep_firing_for:`; a resolved notification may wait a
   further group_interval of its route;
-- pipeline: how long a fault must hold before a notification is due for sure: look-back (a rate
-  needs its whole window to reach the fault's level) + scrape + timeout + delays + evaluation +
-  `for:` + the group_wait of the slowest route the alert takes. A "stayed silent" verdict means
-  something only after the fault held this long.
+- pipeline: how long a fault must hold before a notification is due for sure: the range windows
+  (a rate needs its whole window, and each recording rule's below it, to reach the fault's level;
+  offsets only shift a window) + scrape + timeout + delays + evaluation + `for:` + the group_wait
+  of the slowest route the alert takes. A "stayed silent" verdict means something only after the
+  fault held this long.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class Bounds:
     #: Until the alert's evaluation can see the fault: scrape, timeout, recording rules, evaluation.
     arrival: tuple[Term, ...]
     hold: Term
+    #: How far back the alert reads, ranges and offsets, through its recording rules (resolution).
     lookback: tuple[Term, ...]
     keep_firing: Term
     #: Where the routing tree sends the alert (its labels as far as the config tells them).
@@ -80,6 +82,8 @@ class Bounds:
     tree: tuple[RouteTimers, ...] = ()
     #: What the figures had to assume.
     notes: tuple[str, ...] = ()
+    #: How long a fault takes to fill every range window the alert reads (offsets left out).
+    fill: tuple[Term, ...] = ()
 
     @property
     def evaluation(self) -> float:
@@ -135,7 +139,7 @@ class Bounds:
         return text + "".join(f"; {note}" for note in self.notes)
 
     def _pipeline_terms(self) -> list[Term]:
-        return [*self.lookback, *self.arrival, self.hold, _slowest(self.routes, "group_wait")]
+        return [*self.fill, *self.arrival, self.hold, _slowest(self.routes, "group_wait")]
 
     def _routes_to(self, receiver: str) -> tuple[RouteTimers, ...]:
         mine = tuple(route for route in self.routes if route.route.receiver == receiver)
@@ -174,7 +178,8 @@ def bounds(
             which = f"slowest job {job.name}"
         elif len(read.jobs) > 1:
             which = f"job {job.name}, the slowest of {len(read.jobs)} it reads"
-        arrival += [Term("scrape", scaled(job.interval), which), Term("scrape timeout", scaled(job.timeout), which)]
+        interval, timeout = scaled(job.interval), scaled(job.timeout)
+        arrival.append(Term("scrape", interval + timeout, f"every {interval:g} s, timeout {timeout:g} s; {which}"))
     if read.guessed:
         notes.append(f"the config does not tell which job writes {', '.join(read.guessed)}, so the slowest job "
                      f"({job.name if job else '?'}) stands in")
@@ -188,6 +193,7 @@ def bounds(
     hold = _rounded_up(scaled(rule.for_), evaluation)
     keep = _rounded_up(scaled(rule.keep_firing_for), evaluation)
     lookback = [Term("look-back", scale.compress_in_promql(look.back).total_seconds(), look.selector) for look in read.looks]
+    fill = [Term("window", scale.compress_in_promql(look.back).total_seconds(), look.selector) for look in read.fills]
 
     known = {**prometheus.external_labels, **(labels or {}), **rule.labels, "alertname": rule.name}
     tree = alertmanager.tree()
@@ -202,6 +208,7 @@ def bounds(
         routes=tuple(_timers(route, scaled) for route in alertmanager.routes_for(known)),
         tree=tuple(_timers(route, scaled) for route in every_route(tree)),
         notes=tuple(notes),
+        fill=tuple(fill),
     )
 
 

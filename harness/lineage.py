@@ -14,6 +14,7 @@ job stands in, a sound upper bound, and the metric is listed as a guess.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -40,7 +41,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Look:
-    """One range window on the longest look-back chain: which selector, and how far back (real time)."""
+    """One range window on a look-back chain: which selector, and how far back (real time)."""
 
     selector: str
     back: timedelta
@@ -55,8 +56,12 @@ class Reading:
     guessed: tuple[str, ...]
     #: The recording rules on the path with the longest evaluation delay, alert side first.
     steps: tuple[Step, ...]
-    #: The range windows on the path that looks back furthest, alert side first.
+    #: The path that reaches furthest back, ranges and offsets (alert side first): how long
+    #: after a fault ends its samples can still be read.
     looks: tuple[Look, ...]
+    #: The path with the longest ranges, offsets left out (alert side first): how long a fault
+    #: must last before every window the alert reads is full of it.
+    fills: tuple[Look, ...] = ()
 
     @property
     def slowest_job(self) -> ScrapeJob | None:
@@ -64,11 +69,15 @@ class Reading:
 
     @property
     def delay(self) -> timedelta:
-        return sum((step.delay for step in self.steps), timedelta(0))
+        return _sum(step.delay for step in self.steps)
 
     @property
     def lookback(self) -> timedelta:
-        return sum((look.back for look in self.looks), timedelta(0))
+        return _sum(look.back for look in self.looks)
+
+    @property
+    def fill(self) -> timedelta:
+        return _sum(look.back for look in self.fills)
 
 
 def reading(rule: AlertRule, prometheus: PrometheusSettings) -> Reading:
@@ -86,9 +95,11 @@ def _trace(expr: str, group: RuleGroup | None, position: int, prometheus: Promet
     guessed: list[str] = []
     steps: tuple[Step, ...] = ()
     looks: tuple[Look, ...] = ()
-    for selector, back in _selectors(tree, timedelta(0)):
-        metric = _metric_name(selector)
-        own = (Look(_text(selector), back),) if back > timedelta(0) else ()
+    fills: tuple[Look, ...] = ()
+    for found in _selectors(tree, timedelta(0), timedelta(0), ""):
+        metric = _metric_name(found.selector)
+        own_look = (Look(found.text, found.back),) if found.back else ()
+        own_fill = (Look(found.text, found.fill),) if found.fill else ()
         recorders = prometheus.recorders(metric) if metric else []
         for recorder in recorders:
             if recorder.record in chain:
@@ -99,47 +110,60 @@ def _trace(expr: str, group: RuleGroup | None, position: int, prometheus: Promet
             step = Step(recorder, timedelta(0) if same_group else prometheus.evaluation_of(recorder.group))
             jobs.update({job.name: job for job in below.jobs})
             guessed += below.guessed
-            if _total(step.delay, below.steps) > _total(timedelta(0), steps):
-                steps = (step, *below.steps)
-            if back + below.lookback > sum((look.back for look in looks), timedelta(0)):
-                looks = own + below.looks
+            steps = max(steps, (step, *below.steps), key=lambda path: _sum(step.delay for step in path))
+            looks = max(looks, own_look + below.looks, key=_reach)
+            fills = max(fills, own_fill + below.fills, key=_reach)
         if recorders:
             continue
-        read = _jobs_read(selector, metric, prometheus)
+        read = _jobs_read(found.selector, metric, prometheus)
         if read is None:
-            guessed.append(metric or _text(selector))
+            guessed.append(metric or str(found.selector))
         else:
             jobs.update({job.name: job for job in read})
-        if back > sum((look.back for look in looks), timedelta(0)):
-            looks = own
+        looks = max(looks, own_look, key=_reach)
+        fills = max(fills, own_fill, key=_reach)
     if guessed:
         slowest = prometheus.slowest_job()
         jobs[slowest.name] = slowest
-    return Reading(tuple(jobs.values()), tuple(dict.fromkeys(guessed)), steps, looks)
+    return Reading(tuple(jobs.values()), tuple(dict.fromkeys(guessed)), steps, looks, fills)
 
 
-def _total(first: timedelta, steps: tuple[Step, ...]) -> timedelta:
-    return first + sum((step.delay for step in steps), timedelta(0))
+def _sum(durations: Iterable[timedelta]) -> timedelta:
+    return sum(durations, timedelta(0))
 
 
-def _selectors(node: Any, outer: timedelta) -> list[tuple[Any, timedelta]]:
-    """Every vector selector under `node`, with how far back it reaches (ranges, offsets, enclosing subqueries)."""
+def _reach(path: tuple[Look, ...]) -> timedelta:
+    return _sum(look.back for look in path)
+
+
+@dataclass(frozen=True)
+class _Found:
+    selector: Any
+    back: timedelta
+    fill: timedelta
+    text: str
+
+
+def _selectors(node: Any, back: timedelta, fill: timedelta, around: str) -> list[_Found]:
+    """Every vector selector under `node`: how far back it reads (ranges, offsets, enclosing
+    subqueries), how long its windows take to fill (ranges only), and the text that says so."""
     if isinstance(node, promql_parser.VectorSelector):
-        return [(node, outer + (node.offset or timedelta(0)))]
+        return [_Found(node, back + (node.offset or timedelta(0)), fill, around or str(node))]
     if isinstance(node, promql_parser.MatrixSelector):
         inner = node.vector_selector
-        return [(inner, outer + node.range + (inner.offset or timedelta(0)))]
+        return [_Found(inner, back + node.range + (inner.offset or timedelta(0)), fill + node.range, around or str(node))]
     if isinstance(node, promql_parser.SubqueryExpr):
-        return _selectors(node.expr, outer + node.range + (node.offset or timedelta(0)))
+        further = back + node.range + (node.offset or timedelta(0))
+        return _selectors(node.expr, further, fill + node.range, around or str(node))
     if isinstance(node, promql_parser.BinaryExpr):
-        return _selectors(node.lhs, outer) + _selectors(node.rhs, outer)
+        return _selectors(node.lhs, back, fill, around) + _selectors(node.rhs, back, fill, around)
     if isinstance(node, promql_parser.Call):
-        return [found for argument in node.args for found in _selectors(argument, outer)]
+        return [found for argument in node.args for found in _selectors(argument, back, fill, around)]
     if isinstance(node, promql_parser.AggregateExpr):
-        found = _selectors(node.expr, outer)
-        return found + (_selectors(node.param, outer) if node.param is not None else [])
+        inside = [node.expr] + ([node.param] if node.param is not None else [])
+        return [found for part in inside for found in _selectors(part, back, fill, around)]
     if isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr)):
-        return _selectors(node.expr, outer)
+        return _selectors(node.expr, back, fill, around)
     return []
 
 
@@ -169,6 +193,3 @@ def _job_matches(job: str, op: str, value: str) -> bool:
     found = re.fullmatch(value, job) is not None
     return found if op == "MatchOp.Re" else not found
 
-
-def _text(selector: Any) -> str:
-    return f"{selector.name or ''}{selector.matchers}"
