@@ -80,7 +80,7 @@ class MatchedRoute:
     def describe(self) -> str:
         """`route severity="critical" -> pagerduty-critical`, naming the matchers on the way down."""
         on_the_way = " ".join(str(matcher) for matcher in self.matchers)
-        return f"route {on_the_way or '(root)'} -> {self.receiver}"
+        return f"route {on_the_way or '(root)'}" + (f" -> {self.receiver}" if self.receiver else "")
 
 
 def parse_tree(raw: dict[str, Any], where: str) -> Route:
