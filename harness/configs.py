@@ -17,7 +17,7 @@ from typing import Any
 import promql_parser
 import yaml
 
-from harness import receivers, yamlfile
+from harness import receivers, routing, yamlfile
 from harness.errors import ConfigError, InvalidInput
 from harness.timescale import (
     ALERTMANAGER_ROUTE_DEFAULTS,
@@ -32,6 +32,15 @@ from harness.timescale import (
 
 
 @dataclass(frozen=True)
+class RuleGroup:
+    """A rule group; `interval` is None when it evaluates at the global evaluation_interval."""
+
+    name: str
+    source: str
+    interval: timedelta | None = None
+
+
+@dataclass(frozen=True)
 class AlertRule:
     name: str
     expr: str
@@ -40,6 +49,28 @@ class AlertRule:
     labels: dict[str, str]
     where: str
     longest_range: timedelta = timedelta(0)
+    keep_firing_for: timedelta = timedelta(0)
+    group: RuleGroup | None = None
+    #: Place in its group; rules of a group are evaluated one after another in this order.
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class RecordingRule:
+    record: str
+    expr: str
+    group: RuleGroup
+    position: int
+    where: str
+
+
+@dataclass(frozen=True)
+class ScrapeJob:
+    """One `scrape_configs` entry's timing (real time), with Prometheus's defaults filled in."""
+
+    name: str
+    interval: timedelta
+    timeout: timedelta
 
 
 @dataclass(frozen=True)
@@ -49,6 +80,10 @@ class PrometheusSettings:
     scrape_interval: timedelta
     evaluation_interval: timedelta
     rules: tuple[AlertRule, ...]
+    scrape_timeout: timedelta = timedelta(seconds=10)
+    jobs: tuple[ScrapeJob, ...] = ()
+    recording_rules: tuple[RecordingRule, ...] = ()
+    external_labels: dict[str, str] = field(default_factory=dict)
 
     def rule(self, name: str) -> AlertRule:
         for rule in self.rules:
@@ -56,6 +91,19 @@ class PrometheusSettings:
                 return rule
         known = ", ".join(sorted({rule.name for rule in self.rules})) or "none"
         raise ConfigError(f"no alerting rule named {name!r} in the stack's rule files (known: {known})")
+
+    def evaluation_of(self, group: RuleGroup | None) -> timedelta:
+        """How often a group's rules are evaluated: its own `interval`, else the global one."""
+        return group.interval if group is not None and group.interval is not None else self.evaluation_interval
+
+    def recorders(self, metric: str) -> list[RecordingRule]:
+        """The recording rules that write `metric` (several groups may record one name)."""
+        return [rule for rule in self.recording_rules if rule.record == metric]
+
+    def slowest_job(self) -> ScrapeJob:
+        """The job whose samples can take longest to arrive; the global settings when no job is known."""
+        fallback = ScrapeJob("(global)", self.scrape_interval, min(self.scrape_timeout, self.scrape_interval))
+        return max(self.jobs, key=lambda job: job.interval + job.timeout, default=fallback)
 
 
 @dataclass(frozen=True)
@@ -67,9 +115,25 @@ class AlertmanagerSettings:
     repeat_interval: timedelta
     endpoints: tuple[receivers.RedirectedEndpoint, ...] = field(default=())
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: The routing tree with inherited timers resolved; None when built by hand without one.
+    route: routing.Route | None = None
 
     def receiver_names(self) -> list[str]:
         return sorted({endpoint.receiver for endpoint in self.endpoints})
+
+    def tree(self) -> routing.Route:
+        """The routing tree; without one, a root that only carries the top-level timers."""
+        if self.route is not None:
+            return self.route
+        return routing.Route("", self.group_wait, self.group_interval, self.repeat_interval)
+
+    def routes_for(self, labels: dict[str, str]) -> list[routing.MatchedRoute]:
+        """The routes an alert with these labels ends on, in Alertmanager's order (see harness.routing)."""
+        return routing.routes_for(self.tree(), labels)
+
+    def routes_to(self, receiver: str) -> list[routing.MatchedRoute]:
+        """Every route that delivers to `receiver`, whatever the labels."""
+        return routing.routes_to(self.tree(), receiver)
 
 
 def render_prometheus(source_dir: Path, target_dir: Path, scale: TimeScale) -> PrometheusSettings:
@@ -83,15 +147,33 @@ def render_prometheus(source_dir: Path, target_dir: Path, scale: TimeScale) -> P
         global_section.setdefault(key, PROMETHEUS_DEFAULTS[key])
     real = {key: parse_duration(global_section[key], f"{config_path}: global.{key}") for key in PROMETHEUS_GLOBAL_DURATIONS}
     _scale_keys(global_section, PROMETHEUS_GLOBAL_DURATIONS, scale, f"{config_path}: global")
+    jobs = []
     for index, job in enumerate(config.get("scrape_configs") or []):
+        jobs.append(_scrape_job(job, real["scrape_interval"], real["scrape_timeout"], f"{config_path}: scrape_configs[{index}]"))
         _scale_keys(job, SCRAPE_CONFIG_DURATIONS, scale, f"{config_path}: scrape_configs[{index}]")
-    rules: list[AlertRule] = []
+    rules: list[AlertRule | RecordingRule] = []
     for pattern in config.get("rule_files") or []:
         for rule_path in sorted(glob.glob(str(source_dir / pattern))):
             relative = Path(rule_path).relative_to(source_dir)
             rules.extend(_render_rule_file(Path(rule_path), target_dir / relative, scale, real["evaluation_interval"]))
     _dump_yaml(config, target_dir / "prometheus.yml")
-    return PrometheusSettings(real["scrape_interval"], real["evaluation_interval"], tuple(rules))
+    external = {str(key): str(value) for key, value in (global_section.get("external_labels") or {}).items()}
+    return PrometheusSettings(
+        real["scrape_interval"], real["evaluation_interval"],
+        tuple(rule for rule in rules if isinstance(rule, AlertRule)),
+        scrape_timeout=real["scrape_timeout"], jobs=tuple(jobs),
+        recording_rules=tuple(rule for rule in rules if isinstance(rule, RecordingRule)), external_labels=external,
+    )
+
+
+def _scrape_job(job: dict[str, Any], interval: timedelta, timeout: timedelta, where: str) -> ScrapeJob:
+    own_interval = parse_duration(job["scrape_interval"], f"{where}.scrape_interval") if job.get("scrape_interval") else interval
+    if job.get("scrape_timeout"):
+        own_timeout = parse_duration(job["scrape_timeout"], f"{where}.scrape_timeout")
+    else:
+        # Prometheus caps an inherited timeout at the job's own interval.
+        own_timeout = min(timeout, own_interval)
+    return ScrapeJob(str(job.get("job_name", "?")), own_interval, own_timeout)
 
 
 def prometheus_flags(scale: TimeScale) -> list[str]:
@@ -113,6 +195,7 @@ def render_alertmanager(source_dir: Path, target_dir: Path, scale: TimeScale) ->
     for key, default in ALERTMANAGER_ROUTE_DEFAULTS.items():
         route.setdefault(key, default)
     real = {key: parse_duration(route[key], f"{config_path}: route.{key}") for key in ROUTE_DURATIONS}
+    tree = routing.parse_tree(route, f"{config_path}: route")
     _scale_route(route, scale, f"{config_path}: route")
     global_section = config.get("global") or {}
     if "resolve_timeout" in global_section:
@@ -120,16 +203,20 @@ def render_alertmanager(source_dir: Path, target_dir: Path, scale: TimeScale) ->
     redirected, endpoints = receivers.redirect(config, str(config_path))
     _dump_yaml(redirected, target_dir / "alertmanager.yml")
     return AlertmanagerSettings(
-        real["group_wait"], real["group_interval"], real["repeat_interval"], tuple(endpoints), config
+        real["group_wait"], real["group_interval"], real["repeat_interval"], tuple(endpoints), config, tree
     )
 
 
-def _render_rule_file(source: Path, target: Path, scale: TimeScale, evaluation_interval: timedelta) -> list[AlertRule]:
+def _render_rule_file(
+    source: Path, target: Path, scale: TimeScale, evaluation_interval: timedelta
+) -> list[AlertRule | RecordingRule]:
     document = _load_yaml(source)
-    rules: list[AlertRule] = []
+    rules: list[AlertRule | RecordingRule] = []
     for group_index, group in enumerate(document.get("groups") or []):
         group_where = f"{source}: groups[{group_index}] ({group.get('name', '?')})"
         interval = group.get("interval")
+        real_interval = parse_duration(interval, f"{group_where}.interval") if interval is not None else None
+        summary = RuleGroup(str(group.get("name", "?")), str(source), real_interval)
         if interval is not None:
             group["interval"] = scale.compress_text(interval, f"{group_where}.interval")
         for rule_index, rule in enumerate(group.get("rules") or []):
@@ -139,12 +226,17 @@ def _render_rule_file(source: Path, target: Path, scale: TimeScale, evaluation_i
                 raise ConfigError(f"{where}: has no `expr`")
             original_expr = str(rule["expr"])
             real_for = parse_duration(rule.get("for", "0s"), f"{where}.for")
+            # Prometheus 2.42 is the first to know keep_firing_for; an older one refuses the file.
+            keep_firing = parse_duration(rule.get("keep_firing_for", "0s"), f"{where}.keep_firing_for")
             _scale_keys(rule, RULE_DURATIONS, scale, where)
             rule["expr"] = scale.compress_promql(original_expr, f"{where}.expr", evaluation_interval)
             if "alert" in rule:
                 labels = {str(key): str(value) for key, value in (rule.get("labels") or {}).items()}
                 longest = longest_range(original_expr)
-                rules.append(AlertRule(name, original_expr.strip(), rule["expr"], real_for, labels, where, longest))
+                rules.append(AlertRule(name, original_expr.strip(), rule["expr"], real_for, labels, where, longest,
+                                       keep_firing, summary, rule_index))
+            elif "record" in rule:
+                rules.append(RecordingRule(str(rule["record"]), original_expr.strip(), summary, rule_index, where))
     target.parent.mkdir(parents=True, exist_ok=True)
     _dump_yaml(document, target)
     return rules

@@ -390,13 +390,12 @@ def _held_too_briefly(evidence: Evidence, alerts: list[str]) -> str:
         held, what = moments.end - moments.baseline_start, "the run was watched"
     short = []
     for alert in alerts:
-        need = _bounds(evidence, alert).pipeline
-        if held + 1e-6 < need:
-            short.append(f"{alert} needs {need:.1f} s")
+        bound = _bounds(evidence, alert)
+        if held + 1e-6 < bound.pipeline:
+            short.append(f"{alert} needs {bound.pipeline:.1f} s: {bound.explain('pipeline')}")
     if not short:
         return ""
-    return f"{what} for {held:.1f} s, less than the rule's whole pipeline ({'; '.join(short)}: scrape + evaluation + " \
-           "for + group_wait), so silence proves nothing"
+    return f"{what} for {held:.1f} s, less than the rule's whole pipeline ({'; '.join(short)}), so silence proves nothing"
 
 
 def _approach(expectation: AlertSilent, evidence: Evidence) -> tuple[str, str]:

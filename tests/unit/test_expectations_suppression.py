@@ -11,7 +11,7 @@ from harness.expectations import Moments, Verdict, evaluate
 from harness.judges import lhs_name
 from harness.timescale import TimeScale
 
-MOMENTS = Moments(baseline_start=0.0, fault_start=100.0, fault_end=130.0, end=200.0)
+MOMENTS = Moments(baseline_start=0.0, fault_start=100.0, fault_end=160.0, end=200.0)
 ERROR_RATIO = "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m])) > 0.01"
 PROMETHEUS = prometheus_settings(rule("HighErrorRate", expr=ERROR_RATIO, labels={"severity": "critical"}))
 ALERTMANAGER = alertmanager_settings(endpoint("slack-warnings", "slack"), endpoint("pagerduty-critical", "pagerduty"))
@@ -145,7 +145,7 @@ def test_silent_alert_under_a_fault_shorter_than_its_pipeline_is_inconclusive() 
     (result,) = evaluate(evidence(faulted, timeline(NEAR), short, PROMETHEUS, ALERTMANAGER, TimeScale(20)))
 
     assert result.status == "inconclusive"
-    assert "the fault held for 5.0 s, less than the rule's whole pipeline (HighErrorRate needs 18.0 s" in result.detail
+    assert "the fault held for 5.0 s, less than the rule's whole pipeline (HighErrorRate needs 33.5 s: window 15 s" in result.detail
 
 
 def test_silent_alert_fails_saying_when_it_fired() -> None:

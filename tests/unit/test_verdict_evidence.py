@@ -15,7 +15,7 @@ from harness.witnesses import Disagreement, WitnessAccount
 
 from typing import get_args
 
-MOMENTS = Moments(baseline_start=0.0, fault_start=100.0, fault_end=130.0, end=200.0)
+MOMENTS = Moments(baseline_start=0.0, fault_start=100.0, fault_end=160.0, end=200.0)
 PROMETHEUS = prometheus_settings(
     rule("HighErrorRate", expr="sum(rate(errors_total[5m])) / sum(rate(requests_total[5m])) > 0.05",
          labels={"severity": "critical"}),
@@ -137,7 +137,7 @@ def test_an_alert_that_went_inactive_before_the_fault_ended_fails_resolution() -
                          events=(*FIRED, alert(120.0, "ElevatedErrorRate", "inactive")))
 
     assert result.status == "failed"
-    assert result.detail.startswith("it went inactive 10.0 s before the fault ended")
+    assert result.detail.startswith("it went inactive 40.0 s before the fault ended")
 
 
 # --- nothing pages unannounced ------------------------------------------------------------------------
