@@ -2,6 +2,13 @@
 
 Each delivery carries the receiver's name to the sink (in the URL path, the SMTP greeting or the
 basic-auth user), so a test can tell *which* receiver got it, not just that something arrived.
+What the real service would check travels too: a Slack webhook's original host and path follow
+the receiver in the URL, and an email receiver that logs in is greeted as `smtp-auth.<name>`.
+
+Each notifier also gets one field that lists the group's alerts, each with its status and labels
+(the *carrier*, read by sink_service/attribution.py), unless the user's config already uses that
+field: Slack's `callback_id`, a PagerDuty detail `harness_alerts`, an email header
+`X-Harness-Alerts`. None of them changes what the user's templates render.
 """
 
 from __future__ import annotations
@@ -9,7 +16,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from harness.errors import ConfigError
 
@@ -32,6 +39,19 @@ SEND_RESOLVED_DEFAULT: dict[Kind, bool] = {
 }
 
 REDIRECTABLE = {"slack_configs", "pagerduty_configs", "webhook_configs", "email_configs"}
+
+#: The carrier: `harness-alerts/1 firing?alertname=A&job=api resolved?alertname=B`, values
+#: URL-encoded so that spaces separate alerts. sink_service/attribution.py reads it.
+ALERTS_CARRIER = (
+    "harness-alerts/1{{ range .Alerts }} {{ .Status }}?"
+    "{{ range $i, $p := .Labels.SortedPairs }}{{ if $i }}&{{ end }}"
+    "{{ $p.Name }}={{ $p.Value | urlquery }}{{ end }}{{ end }}"
+)
+CARRIER_HEADER = "X-Harness-Alerts"
+CARRIER_DETAIL = "harness_alerts"
+#: EHLO prefix that tells the sink this email receiver logs in (sink_service/smtp.py).
+SMTP_AUTH_HELLO_PREFIX = "smtp-auth."
+_SMTP_AUTH_KEYS = ("auth_username", "auth_password", "auth_password_file", "auth_secret", "auth_identity")
 
 
 @dataclass(frozen=True)
@@ -71,7 +91,7 @@ def redirect(config: dict[str, Any], where: str) -> tuple[dict[str, Any], list[R
         for notifier in receiver.get("webhook_configs") or []:
             endpoints.append(_webhook(name, notifier))
         for notifier in receiver.get("email_configs") or []:
-            endpoints.append(_email(name, notifier, global_smarthost))
+            endpoints.append(_email(name, notifier, global_smarthost, global_section))
     return config, endpoints
 
 
@@ -93,11 +113,23 @@ def _endpoint(receiver: str, kind: Kind, notifier: dict[str, Any], original: str
 def _slack(receiver: str, notifier: dict[str, Any], global_section: dict[str, Any]) -> RedirectedEndpoint:
     original = notifier.pop("api_url", None) or global_section.get("slack_api_url") or "(slack_api_url_file)"
     notifier.pop("api_url_file", None)
-    notifier["api_url"] = _sink_url("slack", receiver)
+    notifier["api_url"] = _sink_url("slack", receiver) + _host_and_path(str(original))
+    notifier.setdefault("callback_id", ALERTS_CARRIER)
     return _endpoint(receiver, "slack", notifier, str(original))
 
 
+def _host_and_path(url: str) -> str:
+    """`/<host>/<path>` of the user's webhook URL for the sink to check, or "" when it is unknown
+    (the URL is in a file the harness does not read)."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return ""
+    return f"/{parts.hostname or ''}{quote(parts.path, safe='/%')}"
+
+
 def _pagerduty(receiver: str, notifier: dict[str, Any]) -> RedirectedEndpoint:
+    details = notifier.get("details") or {}
+    notifier["details"] = {**details, CARRIER_DETAIL: details.get(CARRIER_DETAIL, ALERTS_CARRIER)}
     if notifier.get("service_key") or notifier.get("service_key_file"):
         http_config = notifier.setdefault("http_config", {})
         http_config["tls_config"] = {"insecure_skip_verify": True}
@@ -115,9 +147,15 @@ def _webhook(receiver: str, notifier: dict[str, Any]) -> RedirectedEndpoint:
     return _endpoint(receiver, "webhook", notifier, str(original))
 
 
-def _email(receiver: str, notifier: dict[str, Any], global_smarthost: str | None) -> RedirectedEndpoint:
+def _email(
+    receiver: str, notifier: dict[str, Any], global_smarthost: str | None, global_section: dict[str, Any]
+) -> RedirectedEndpoint:
     original = notifier.get("smarthost") or global_smarthost or "(no smarthost)"
+    logs_in = any(notifier.get(key) or global_section.get(f"smtp_{key}") for key in _SMTP_AUTH_KEYS)
     notifier["smarthost"] = f"{SINK_HOST}:{SINK_SMTP_PORT}"
-    notifier["hello"] = receiver
+    notifier["hello"] = f"{SMTP_AUTH_HELLO_PREFIX}{receiver}" if logs_in else receiver
     notifier["tls_config"] = {"insecure_skip_verify": True}
+    headers = notifier.get("headers") or {}
+    if not any(name.lower() == CARRIER_HEADER.lower() for name in headers):
+        notifier["headers"] = {**headers, CARRIER_HEADER: ALERTS_CARRIER}
     return _endpoint(receiver, "email", notifier, f"smtp://{original} -> {notifier.get('to', '?')}")

@@ -1,8 +1,8 @@
-"""The host's view of the notification sink: what was delivered, to which receiver, when."""
+"""The host's view of the notification sink: what was delivered, to which receiver, when, about
+which alerts, and whether the sink (answering as the real service) accepted it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -14,16 +14,32 @@ from harness.errors import StackError
 
 @dataclass(frozen=True)
 class DeliveredAlert:
-    """One alert of a notification, with its own status."""
+    """One alert a delivery is about, with its own status (a group can mix firing and resolved)."""
 
     name: str
     status: str
     labels: tuple[tuple[str, str], ...] = ()
 
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> DeliveredAlert:
+        labels = record.get("labels") or {}
+        return cls(
+            name=str(record.get("name") or labels.get("alertname", "")),
+            status=str(record.get("status", "unknown")),
+            labels=tuple(sorted((str(k), str(v)) for k, v in labels.items())),
+        )
+
 
 @dataclass(frozen=True)
 class Delivery:
-    """One notification as the sink received it."""
+    """One notification as the sink received it.
+
+    `status` is the group's status as the payload shows it; `alerts` holds each alert with its own
+    status, taken from the payload's structured parts only. `attributed` is False when nothing in
+    the payload said which alerts it is about (then `alerts` is empty: nothing is guessed).
+    `accepted` is False when the sink refused it as the real service would (`refusal` says why) or
+    could not read it at all (`parsed` False).
+    """
 
     id: int
     received_at: float
@@ -36,42 +52,36 @@ class Delivery:
     alerts: tuple[DeliveredAlert, ...] = ()
     refusal: str | None = None
     parsed: bool = True
-    attributed: bool = True
+    attributed: bool = False
 
-    def mentions(self, alertname: str) -> bool:
-        return alertname in self.alertnames or alertname in self.text
+    def alerts_named(self, alertname: str) -> tuple[DeliveredAlert, ...]:
+        return tuple(alert for alert in self.alerts if alert.name == alertname)
 
     @classmethod
-    def from_json(cls, record: dict[str, Any], known_alertnames: Iterable[str] = ()) -> Delivery:
-        text = str(record.get("text", ""))
-        names = list(record.get("alertnames") or [])
-        # Custom templates may hide the alert name from the sink's parser; the host knows the rules.
-        names += [name for name in known_alertnames if name not in names and name in text]
+    def from_json(cls, record: dict[str, Any]) -> Delivery:
+        alerts = tuple(DeliveredAlert.from_json(item) for item in record.get("alerts") or ())
         receiver = record.get("receiver")
+        accepted = bool(record.get("accepted", True))
+        refusal = record.get("refusal")
         return cls(
             id=int(record["id"]),
             received_at=float(record["received_at"]),
             kind=str(record["kind"]),
             receiver=unquote(receiver) if receiver else None,
             status=str(record.get("status", "unknown")),
-            accepted=bool(record.get("accepted", True)),
-            alertnames=tuple(names),
-            text=text,
-            alerts=tuple(
-                DeliveredAlert(str(a["name"]), str(a["status"]), tuple(tuple(pair) for pair in a.get("labels") or ()))
-                for a in record["alerts"]
-            ) if record.get("alerts") and isinstance(record["alerts"][0], dict) and "name" in record["alerts"][0]
-            else tuple(DeliveredAlert(name, str(record.get("status", "unknown"))) for name in names),
-            refusal=None if record.get("accepted", True) else "refused by sink",
-            attributed=bool(names),
+            accepted=accepted,
+            alertnames=tuple(dict.fromkeys(alert.name for alert in alerts if alert.name)),
+            text=str(record.get("text", "")),
+            alerts=alerts,
+            refusal=str(refusal) if refusal else (None if accepted else "refused (no reason given)"),
+            parsed=bool(record.get("parsed", True)),
+            attributed=bool(alerts) and bool(record.get("attributed", True)),
         )
 
 
 class SinkClient:
-    def __init__(self, base_url: str, known_alertnames: Iterable[str] = (), timeout: float = 5.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, base_url: str, timeout: float = 5.0, transport: httpx.BaseTransport | None = None) -> None:
         self.base_url = base_url
-        self.known_alertnames = tuple(known_alertnames)
         self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
 
     def close(self) -> None:
@@ -79,7 +89,7 @@ class SinkClient:
 
     def deliveries(self) -> list[Delivery]:
         records = self._request("GET", "/deliveries").json()
-        return [Delivery.from_json(record, self.known_alertnames) for record in records]
+        return [Delivery.from_json(record) for record in records]
 
     def clear(self) -> None:
         self._request("DELETE", "/deliveries")

@@ -73,8 +73,7 @@ class RunningStack:
     def __post_init__(self) -> None:
         self.prometheus = PrometheusClient(self.url_of_role("prometheus"))
         self.alertmanager = AlertmanagerClient(self.url_of_role("alertmanager"))
-        alertnames = [rule.name for rule in self.prometheus_settings.rules]
-        self.sink = SinkClient(self.url_of_role("sink"), alertnames)
+        self.sink = SinkClient(self.url_of_role("sink"))
 
     def container(self, service: str) -> Container:
         """The engine's handle on a service's container, or FaultError naming the services there are."""

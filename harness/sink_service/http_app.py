@@ -17,21 +17,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from .behaviour import Behaviours, BehaviourError, answer_delay, parse_behaviour_request
-from .parsing import (
-    Notification,
-    PayloadError,
-    basic_auth_username,
-    parse_pagerduty_v1,
-    parse_pagerduty_v2,
-    parse_slack,
-    parse_webhook,
-)
-from .records import DeliveryStore, Kind
+from .intake import PAGERDUTY, PAGERDUTY_V1, SLACK, WEBHOOK, Answer, Check, Service, receive
+from .parsing import PayloadError, basic_auth_username
+from .records import DeliveryStore
+from .services import Refusal, check_slack
 
 log = logging.getLogger("sink.http")
 
-Parser = Callable[[object], Notification]
-Answer = Callable[[dict[str, Any]], Response]
 Readiness = Callable[[], bool]
 
 PAGERDUTY_V1_PATH = "/generic/2010-04-15/create_event.json"
@@ -41,40 +33,35 @@ def create_app(store: DeliveryStore, behaviours: Behaviours, ready: Readiness) -
     """The ASGI app; `ready` says whether every listener (HTTP, HTTPS, SMTP) is up."""
 
     async def deliver(
-        request: Request, kind: Kind, receiver: str | None, parse: Parser, answer: Answer
+        request: Request, service: Service, receiver: str | None, check: Check | None = None
     ) -> Response:
-        try:
-            notification = parse(await _json_body(request))
-        except PayloadError as error:
-            message = f"{kind} delivery to {request.url.path} not recorded: {error}"
-            log.warning(message)
-            return JSONResponse({"status": "invalid", "message": message}, status_code=400)
-        behaviour = behaviours.for_kind(kind)
-        delivery = store.record(kind, receiver, notification, accepted=behaviour.accepts)
+        behaviour = behaviours.for_kind(service.kind)
+        delivery, answer = receive(
+            store, service, receiver, await request.body(), behaviour, check
+        )
         log.info(delivery.summary())
         await answer_delay(behaviour)
-        if not behaviour.accepts:
-            message = f"sink behaviour for {kind}: answering {behaviour.status_code}"
-            return JSONResponse({"status": "error", "message": message}, behaviour.status_code)
-        return answer(notification.raw)
+        return _response(answer)
 
     async def slack(request: Request) -> Response:
-        receiver = request.path_params["receiver"]
-        return await deliver(request, "slack", receiver, parse_slack, _slack_answer)
+        # The harness appends the user's webhook host and path to the receiver
+        # (`/slack/<receiver>/hooks.slack.com/services/T…/B…/…`) so the sink can check it.
+        original = request.path_params.get("original")
+
+        def check(message: dict[str, Any]) -> Refusal | None:
+            return check_slack(original, message)
+
+        return await deliver(request, SLACK, request.path_params["receiver"], check)
 
     async def pagerduty(request: Request) -> Response:
-        receiver = request.path_params["receiver"]
-        return await deliver(request, "pagerduty", receiver, parse_pagerduty_v2, _pagerduty_answer)
+        return await deliver(request, PAGERDUTY, request.path_params["receiver"])
 
     async def pagerduty_v1(request: Request) -> Response:
         receiver = basic_auth_username(request.headers.get("authorization"))
-        return await deliver(
-            request, "pagerduty_v1", receiver, parse_pagerduty_v1, _pagerduty_v1_answer
-        )
+        return await deliver(request, PAGERDUTY_V1, receiver)
 
     async def webhook(request: Request) -> Response:
-        receiver = request.path_params["receiver"]
-        return await deliver(request, "webhook", receiver, parse_webhook, _webhook_answer)
+        return await deliver(request, WEBHOOK, request.path_params["receiver"])
 
     async def list_deliveries(request: Request) -> Response:
         return JSONResponse([delivery.to_json() for delivery in store.all()])
@@ -115,6 +102,7 @@ def create_app(store: DeliveryStore, behaviours: Behaviours, ready: Readiness) -
     return Starlette(
         routes=[
             Route("/slack/{receiver}", slack, methods=["POST"]),
+            Route("/slack/{receiver}/{original:path}", slack, methods=["POST"]),
             Route("/pagerduty/{receiver}", pagerduty, methods=["POST"]),
             Route(PAGERDUTY_V1_PATH, pagerduty_v1, methods=["POST"]),
             Route("/webhook/{receiver}", webhook, methods=["POST"]),
@@ -135,21 +123,7 @@ async def _json_body(request: Request) -> object:
         raise PayloadError(f"body is not JSON ({error})") from error
 
 
-def _slack_answer(body: dict[str, Any]) -> Response:
-    return PlainTextResponse("ok")
-
-
-def _pagerduty_answer(body: dict[str, Any]) -> Response:
-    dedup_key = body.get("dedup_key")
-    content = {"status": "success", "message": "Event processed", "dedup_key": dedup_key}
-    return JSONResponse(content, status_code=202)
-
-
-def _pagerduty_v1_answer(body: dict[str, Any]) -> Response:
-    incident_key = body.get("incident_key")
-    content = {"status": "success", "message": "Event processed", "incident_key": incident_key}
-    return JSONResponse(content)
-
-
-def _webhook_answer(body: dict[str, Any]) -> Response:
-    return JSONResponse({"status": "success"})
+def _response(answer: Answer) -> Response:
+    if isinstance(answer.body, str):
+        return PlainTextResponse(answer.body, status_code=answer.status_code)
+    return JSONResponse(answer.body, status_code=answer.status_code)

@@ -1,12 +1,10 @@
-"""Read a delivery the way a person would: its status, the alerts it names, its searchable text.
+"""Read a delivery the way a person would: its status, the alerts it is about, its searchable text.
 
 Pure functions over decoded payloads, free of any web or SMTP framework, so they are tested on
-their own. The patterns are those of Alertmanager 0.25's default templates:
-
-- Slack titles, PagerDuty summaries and descriptions, email subjects:
-  ``[FIRING:2] <group label values> (<other common label values>)`` or ``[RESOLVED] ...``,
-  values ordered with ``alertname`` first.
-- PagerDuty details and email bodies: one ``alertname = HighErrorRate`` line per alert.
+their own. The group status comes from what each service shows (PagerDuty's event action, the
+``[FIRING:2]`` / ``[RESOLVED]`` title or subject of Alertmanager 0.25's default templates, Slack's
+default colours); the alerts, each with its own status, come from structured parts only (see
+`attribution`).
 
 Every parser raises PayloadError when the body is not the shape its service sends.
 """
@@ -18,20 +16,25 @@ import binascii
 import email
 import email.policy
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from html.parser import HTMLParser
 from typing import Any, Literal
 
+from .attribution import (
+    Alert,
+    alerts_from_carrier,
+    alerts_from_details,
+    alerts_from_email_body,
+)
+
 __all__ = [
+    "CARRIER_HEADER",
     "Alert",
     "Notification",
     "PayloadError",
     "Status",
-    "alertname_from_subject",
-    "alertnames_from_text",
     "basic_auth_username",
     "html_to_text",
     "parse_email",
@@ -44,10 +47,8 @@ __all__ = [
 
 Status = Literal["firing", "resolved", "unknown"]
 
-# Prometheus refuses alert names that are not valid metric names, so this is the whole alphabet.
-_ALERTNAME = r"[A-Za-z_:][A-Za-z0-9_:]*"
-_ALERTNAME_LABEL = re.compile(rf"\balertname[ \t]*=[ \t]*({_ALERTNAME})(?![A-Za-z0-9_:])")
-_SUBJECT = re.compile(r"\s*\[(?:FIRING|RESOLVED)(?::\d+)?\](?P<rest>.*)", re.DOTALL)
+#: The email header the harness adds to carry the alert list (harness/receivers.py).
+CARRIER_HEADER = "X-Harness-Alerts"
 _EVENT_STATUS: dict[str, Status] = {"trigger": "firing", "resolve": "resolved"}
 _COLOR_STATUS: dict[str, Status] = {"danger": "firing", "good": "resolved"}
 _GROUP_STATUS: dict[str, Status] = {"firing": "firing", "resolved": "resolved"}
@@ -58,22 +59,25 @@ class PayloadError(ValueError):
 
 
 @dataclass(frozen=True)
-class Alert:
-    """One alert of a structured (webhook) delivery."""
-
-    status: str
-    labels: dict[str, str]
-
-
-@dataclass(frozen=True)
 class Notification:
-    """What a delivery says, whatever service format it came in."""
+    """What a delivery says, whatever service format it came in.
+
+    `alerts` is empty when no structured part says which alerts the delivery is about; it is then
+    unattributed, never guessed from the text.
+    """
 
     status: Status
-    alertnames: tuple[str, ...]
     alerts: tuple[Alert, ...]
     text: str
     raw: dict[str, Any]
+
+    @property
+    def alertnames(self) -> tuple[str, ...]:
+        return _unique(alert.name for alert in self.alerts if alert.name)
+
+    @property
+    def attributed(self) -> bool:
+        return bool(self.alerts)
 
 
 def status_from_subject(subject: str) -> Status:
@@ -84,32 +88,6 @@ def status_from_subject(subject: str) -> Status:
     if stripped.startswith("[RESOLVED"):
         return "resolved"
     return "unknown"
-
-
-def alertname_from_subject(subject: str) -> str | None:
-    """The alert name in a default-template subject: the first group label value, or, when the
-    route groups by nothing, the first common label value in parentheses.
-
-    A route that groups by labels other than `alertname` puts another value first; nothing in the
-    subject tells them apart, so this then returns that value.
-    """
-    match = _SUBJECT.match(subject)
-    if match is None:
-        return None
-    words = match["rest"].strip().lstrip("(").split(maxsplit=1)
-    if not words:
-        return None
-    candidate = words[0].rstrip(")")
-    return candidate if re.fullmatch(_ALERTNAME, candidate) else None
-
-
-def alertnames_from_text(body: str, subject: str = "") -> tuple[str, ...]:
-    """Alert names from `alertname = X` lines in the body, else from the subject, in order, once."""
-    names = _unique(_ALERTNAME_LABEL.findall(body))
-    if names:
-        return names
-    name = alertname_from_subject(subject)
-    return (name,) if name else ()
 
 
 def basic_auth_username(authorization: str | None) -> str | None:
@@ -142,12 +120,11 @@ def parse_slack(body: object) -> Notification:
         for slack_field in _list(item.get("fields")):
             if isinstance(slack_field, dict):
                 bodies.append(f"{_str(slack_field.get('title'))}: {_str(slack_field.get('value'))}")
-    body_text = _join(bodies)
+    carried = (alerts_from_carrier(_str(item.get("callback_id"))) for item in attachments)
     return Notification(
         status=status,
-        alertnames=alertnames_from_text(body_text, title),
-        alerts=(),
-        text=_join([*titles, body_text]),
+        alerts=next((alerts for alerts in carried if alerts), ()),
+        text=_join([*titles, *bodies]),
         raw=message,
     )
 
@@ -158,12 +135,10 @@ def parse_pagerduty_v2(body: object) -> Notification:
     payload = event.get("payload")
     payload = payload if isinstance(payload, dict) else {}
     summary = _str(payload.get("summary"))
-    details = _details_text(payload.get("custom_details"))
     return Notification(
         status=_EVENT_STATUS.get(_str(event.get("event_action")), "unknown"),
-        alertnames=alertnames_from_text(details, summary),
-        alerts=(),
-        text=_join([summary, details]),
+        alerts=alerts_from_details(payload.get("custom_details")),
+        text=_join([summary, _details_text(payload.get("custom_details"))]),
         raw=event,
     )
 
@@ -172,12 +147,10 @@ def parse_pagerduty_v1(body: object) -> Notification:
     """A PagerDuty Events API v1 event (`service_key`, `event_type`, `incident_key`, `details`)."""
     event = _object(body, "a PagerDuty Events v1 event")
     description = _str(event.get("description"))
-    details = _details_text(event.get("details"))
     return Notification(
         status=_EVENT_STATUS.get(_str(event.get("event_type")), "unknown"),
-        alertnames=alertnames_from_text(details, description),
-        alerts=(),
-        text=_join([description, details]),
+        alerts=alerts_from_details(event.get("details")),
+        text=_join([description, _details_text(event.get("details"))]),
         raw=event,
     )
 
@@ -187,8 +160,7 @@ def parse_webhook(body: object) -> Notification:
     message = _object(body, "an Alertmanager webhook message")
     items = [item for item in _list(message.get("alerts")) if isinstance(item, dict)]
     alerts = tuple(
-        Alert(status=_str(item.get("status")), labels=_string_map(item.get("labels")))
-        for item in items
+        Alert.of(_str(item.get("status")), _string_map(item.get("labels"))) for item in items
     )
     lines: list[str] = []
     for item, alert in zip(items, alerts):
@@ -197,7 +169,6 @@ def parse_webhook(body: object) -> Notification:
         lines += [f"{k} = {v}" for k, v in _string_map(item.get("annotations")).items()]
     return Notification(
         status=_GROUP_STATUS.get(_str(message.get("status")), "unknown"),
-        alertnames=_unique(a.labels["alertname"] for a in alerts if a.labels.get("alertname")),
         alerts=alerts,
         text=_join(lines),
         raw=message,
@@ -209,10 +180,12 @@ def parse_email(data: bytes) -> Notification:
     message = email.message_from_bytes(data, policy=email.policy.default)
     subject = _header(message, "Subject")
     body = _join(_part_text(part) for part in message.walk() if not part.is_multipart())
+    alerts = alerts_from_carrier(_header(message, CARRIER_HEADER)) or alerts_from_email_body(
+        body.splitlines()
+    )
     return Notification(
         status=status_from_subject(subject),
-        alertnames=alertnames_from_text(body, subject),
-        alerts=(),
+        alerts=alerts,
         text=_join([subject, body]),
         raw={"subject": subject, "from": _header(message, "From"), "to": _header(message, "To")},
     )

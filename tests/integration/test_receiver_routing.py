@@ -19,12 +19,16 @@ def deliveries_for(stack: RunningStack, alertname: str, count: int, status: str 
     """Wait until `count` receivers got `alertname` with `status`; then a moment more for strays."""
 
     def arrived() -> list[Delivery] | None:
-        found = [d for d in stack.sink.deliveries() if d.mentions(alertname) and d.status == status]
+        found = [d for d in stack.sink.deliveries() if about(d, alertname, status)]
         return found if len({d.receiver for d in found}) >= count else None
 
     found = polling.wait_for(arrived, timeout=30, describe=f"{count} {status} deliveries of {alertname}")
     polling.sleep(2 * stack.scale.compress(stack.alertmanager_settings.group_wait).total_seconds())
-    return [d for d in stack.sink.deliveries() if d.mentions(alertname) and d.status == status] or found
+    return [d for d in stack.sink.deliveries() if about(d, alertname, status)] or found
+
+
+def about(delivery: Delivery, alertname: str, status: str) -> bool:
+    return any(alert.status == status for alert in delivery.alerts_named(alertname))
 
 
 @pytest.mark.parametrize(

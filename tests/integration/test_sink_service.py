@@ -1,5 +1,6 @@
 """The sink service in its real image: every kind of delivery recorded under the right receiver,
-simulated outages answered and recorded as refused, and the record cleared on request.
+what the real service would refuse answered as it would and recorded as refused, simulated outages
+answered and recorded as refused, and the record cleared on request.
 
 Builds compose/images/sink/Dockerfile on `harness/base:bookworm` and runs one container for the
 module, its ports published on 127.0.0.1 only.
@@ -27,6 +28,9 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = engine.run_labels("test-sink")
 V1_PATH = "/generic/2010-04-15/create_event.json"
+ROUTING_KEY = "e93facc04764012d7bfb002500d5d1a6"
+SERVICE_KEY = "5b2c9f1a7d3e4b60a8c1f2e3d4b5a697"
+SLACK_HOOK = "hooks.slack.com/services/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"
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,8 @@ def unverified_tls() -> ssl.SSLContext:
     return context
 
 
-def slack_message(title: str, color: str) -> dict[str, Any]:
-    attachment = {"title": title, "text": "", "fallback": title, "color": color}
+def slack_message(title: str, color: str, carrier: str = "") -> dict[str, Any]:
+    attachment = {"title": title, "text": "", "fallback": title, "color": color, "callback_id": carrier}
     return {"channel": "#alerts", "username": "Alertmanager", "attachments": [attachment]}
 
 
@@ -137,16 +141,17 @@ def email_message(subject: str, alertname: str) -> EmailMessage:
     message["From"] = "alertmanager@example.org"
     message["To"] = "oncall@example.org"
     message.set_content(
-        f"<html><body><strong>Labels</strong><br>alertname = {alertname}<br>"
-        "job = node<br></body></html>",
+        f"<html><body><strong>[1] Firing</strong><br><strong>Labels</strong><br>"
+        f"alertname = {alertname}<br>job = node<br></body></html>",
         subtype="html",
     )
     return message
 
 
 def test_slack_delivery_is_recorded_for_its_receiver(sink: Sink) -> None:
-    message = slack_message("[FIRING:1] HighErrorRate (api critical)", "danger")
-    response = httpx.post(f"{sink.http}/slack/team-slack", json=message)
+    carrier = "harness-alerts/1 firing?alertname=HighErrorRate&job=api"
+    message = slack_message("[FIRING:1] HighErrorRate (api critical)", "danger", carrier)
+    response = httpx.post(f"{sink.http}/slack/team-slack/{SLACK_HOOK}", json=message)
     assert (response.status_code, response.text) == (200, "ok")
     [delivery] = sink.deliveries()
     assert delivery["kind"] == "slack"
@@ -159,7 +164,7 @@ def test_slack_delivery_is_recorded_for_its_receiver(sink: Sink) -> None:
 
 def test_pagerduty_v2_event_is_recorded_and_answered_like_pagerduty(sink: Sink) -> None:
     event = {
-        "routing_key": "rk-123",
+        "routing_key": ROUTING_KEY,
         "dedup_key": "8058c3e4",
         "event_action": "resolve",
         "payload": {
@@ -187,7 +192,7 @@ def test_pagerduty_v2_event_is_recorded_and_answered_like_pagerduty(sink: Sink) 
 
 def test_pagerduty_v1_event_over_https_takes_receiver_from_basic_auth(sink: Sink) -> None:
     event = {
-        "service_key": "sk-456",
+        "service_key": SERVICE_KEY,
         "incident_key": "8058c3e4",
         "event_type": "trigger",
         "description": "[FIRING:1] HighErrorRate (api critical)",
@@ -208,7 +213,7 @@ def test_pagerduty_v1_event_over_https_takes_receiver_from_basic_auth(sink: Sink
 
 
 def test_pagerduty_v1_endpoint_also_answers_on_plain_http_without_receiver(sink: Sink) -> None:
-    event = {"service_key": "sk", "incident_key": "k", "event_type": "resolve", "description": ""}
+    event = {"service_key": SERVICE_KEY, "incident_key": "k", "event_type": "resolve", "description": ""}
     response = httpx.post(f"{sink.http}{V1_PATH}", json=event)
     assert response.status_code == 200
     [delivery] = sink.deliveries()
@@ -254,8 +259,9 @@ def test_webhook_delivery_keeps_its_alerts(sink: Sink) -> None:
         "firing",
     )
     assert delivery["alerts"] == [
-        {"status": "firing", "labels": {"alertname": "HighErrorRate", "job": "api"}}
+        {"name": "HighErrorRate", "status": "firing", "labels": {"alertname": "HighErrorRate", "job": "api"}}
     ]
+    assert delivery["attributed"] is True
 
 
 def test_email_over_starttls_takes_receiver_from_ehlo_name(sink: Sink) -> None:
@@ -341,15 +347,79 @@ def test_behaviour_with_unknown_kind_is_refused_with_the_reason(sink: Sink) -> N
     assert "kind must be one of" in response.json()["message"]
 
 
-def test_delivery_that_is_not_json_is_refused_and_not_recorded(sink: Sink) -> None:
-    response = httpx.post(f"{sink.http}/slack/team-slack", content=b"not json")
+def test_slack_delivery_that_is_not_json_is_answered_invalid_payload_and_recorded_unparsed(sink: Sink) -> None:
+    response = httpx.post(f"{sink.http}/slack/team-slack/{SLACK_HOOK}", content=b"not json")
+    assert (response.status_code, response.text) == (400, "invalid_payload")
+    [delivery] = sink.deliveries()
+    assert (delivery["receiver"], delivery["parsed"], delivery["accepted"]) == ("team-slack", False, False)
+    assert delivery["raw"]["body"] == "not json"
+    assert "body is not JSON" in delivery["refusal"]
+
+
+def test_pagerduty_event_with_a_placeholder_key_is_refused_like_pagerduty_and_recorded(sink: Sink) -> None:
+    event = {
+        "routing_key": "${PAGERDUTY_KEY}",
+        "dedup_key": "8058c3e4",
+        "event_action": "trigger",
+        "payload": {"summary": "[FIRING:1] HighErrorRate", "source": "Alertmanager", "severity": "critical",
+                    "custom_details": pagerduty_details("HighErrorRate")},
+    }
+    response = httpx.post(f"{sink.http}/pagerduty/team-pd", json=event)
     assert response.status_code == 400
-    assert "body is not JSON" in response.json()["message"]
-    assert sink.deliveries() == []
+    assert response.json() == {
+        "status": "invalid event",
+        "message": "Event object is invalid",
+        "errors": ["Length of 'routing_key' is incorrect (should be 32 characters)"],
+    }
+    [delivery] = sink.deliveries()
+    assert (delivery["receiver"], delivery["accepted"], delivery["alertnames"]) == ("team-pd", False, ["HighErrorRate"])
+    assert "'${PAGERDUTY_KEY}' looks like an unfilled placeholder" in delivery["refusal"]
+
+
+def test_slack_webhook_with_the_docs_placeholder_url_is_answered_no_service(sink: Sink) -> None:
+    placeholder = "hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+    message = slack_message("[FIRING:1] HighErrorRate (api critical)", "danger")
+    response = httpx.post(f"{sink.http}/slack/team-slack/{placeholder}", json=message)
+    assert (response.status_code, response.text) == (404, "no_service")
+    [delivery] = sink.deliveries()
+    assert delivery["accepted"] is False and "no_service" in delivery["refusal"]
+
+
+def test_email_receiver_that_must_log_in_but_does_not_is_refused_with_530_and_recorded(sink: Sink) -> None:
+    message = email_message("[FIRING:1] DiskFull (db-1:9100 node)", "DiskFull")
+    with smtplib.SMTP("127.0.0.1", sink.smtp_port, local_hostname="smtp-auth.team-mail", timeout=10) as smtp:
+        smtp.starttls(context=unverified_tls())
+        with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+            smtp.send_message(message)
+    assert refused.value.smtp_code == 530
+    [delivery] = sink.deliveries()
+    assert (delivery["receiver"], delivery["accepted"]) == ("team-mail", False)
+    assert "530 5.7.0 Authentication required" in delivery["refusal"]
+
+
+def test_email_login_with_a_placeholder_password_is_refused_with_535_and_recorded(sink: Sink) -> None:
+    with smtplib.SMTP("127.0.0.1", sink.smtp_port, local_hostname="smtp-auth.team-mail", timeout=10) as smtp:
+        smtp.starttls(context=unverified_tls())
+        with pytest.raises(smtplib.SMTPAuthenticationError) as refused:
+            smtp.login("alertmanager", "changeme")
+    assert refused.value.smtp_code == 535
+    [delivery] = sink.deliveries()
+    assert (delivery["receiver"], delivery["accepted"]) == ("team-mail", False)
+    assert "'changeme' looks like an unfilled placeholder" in delivery["refusal"]
+
+
+def test_email_receiver_that_logs_in_is_recorded_accepted(sink: Sink) -> None:
+    message = email_message("[FIRING:1] DiskFull (db-1:9100 node)", "DiskFull")
+    with smtplib.SMTP("127.0.0.1", sink.smtp_port, local_hostname="smtp-auth.team-mail", timeout=10) as smtp:
+        smtp.starttls(context=unverified_tls())
+        smtp.login("alertmanager", "Tr0ub4dor-and-3")
+        smtp.send_message(message)
+    [delivery] = sink.deliveries()
+    assert (delivery["receiver"], delivery["accepted"], delivery["alertnames"]) == ("team-mail", True, ["DiskFull"])
 
 
 def test_delete_clears_deliveries_and_ids_keep_counting(sink: Sink) -> None:
-    message = slack_message("[FIRING:1] HighErrorRate (api critical)", "danger")
+    message = slack_message("[FIRING:1] HighErrorRate (api critical)", "danger")  # no hook path: not checked
     httpx.post(f"{sink.http}/slack/team-slack", json=message)
     [before] = sink.deliveries()
     assert httpx.delete(f"{sink.http}/deliveries").json() == {"cleared": 1}

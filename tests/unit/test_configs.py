@@ -151,6 +151,9 @@ def test_default_prometheus_renders_with_its_alert_rules(tmp_path: Path) -> None
     assert settings.rule("HighErrorRate").for_ == timedelta(minutes=5)
 
 
+SHIPPED_SLACK_HOOK = "hooks.slack.com/services/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"
+
+
 def destination(receiver: dict) -> str:
     """Where a rendered receiver's single notifier sends to."""
     ((key, (notifier,)),) = [(key, value) for key, value in receiver.items() if key.endswith("_configs")]
@@ -169,9 +172,9 @@ def test_default_alertmanager_renders_with_every_receiver_sent_to_the_sink(tmp_p
         "default-webhook": "http://sink:8080/webhook/default-webhook",
         "pagerduty-critical": "http://sink:8080/pagerduty/pagerduty-critical",
         "pagerduty-database": "events v1 as pagerduty-database",
-        "slack-critical": "http://sink:8080/slack/slack-critical",
-        "slack-warnings": "http://sink:8080/slack/slack-warnings",
-        "email-oncall": "sink:2525 as email-oncall",
+        "slack-critical": f"http://sink:8080/slack/slack-critical/{SHIPPED_SLACK_HOOK}",
+        "slack-warnings": f"http://sink:8080/slack/slack-warnings/{SHIPPED_SLACK_HOOK}",
+        "email-oncall": "sink:2525 as smtp-auth.email-oncall",
     }
 
 

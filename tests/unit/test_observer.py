@@ -68,7 +68,8 @@ def test_a_group_notification_is_recorded_per_alert_with_its_own_status() -> Non
     stack.answers["/deliveries"] = lambda _: httpx.Response(200, json=[{
         "id": 1, "received_at": 10.0, "kind": "webhook", "receiver": "ops", "status": "firing", "accepted": True,
         "alertnames": ["A", "B"], "text": "",
-        "alerts": [{"name": "A", "status": "firing", "labels": []}, {"name": "B", "status": "resolved", "labels": []}],
+        "alerts": [{"name": "A", "status": "firing", "labels": {"alertname": "A"}},
+                   {"name": "B", "status": "resolved", "labels": {"alertname": "B"}}],
         "attributed": True,
     }])
     observer = Observer(stack)  # type: ignore[arg-type]

@@ -18,10 +18,65 @@ def only_notifier(redirected: dict[str, Any], key: str) -> dict[str, Any]:
     return notifier
 
 
-def test_slack_api_url_goes_to_the_sink_under_the_receiver_name() -> None:
-    redirected, _ = redirect(config({"name": "slack-critical", "slack_configs": [{"api_url": "https://hooks.slack.com/x"}]}), WHERE)
+def test_slack_api_url_goes_to_the_sink_under_the_receiver_name_followed_by_the_original_host_and_path() -> None:
+    hook = "https://hooks.slack.com/services/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"
+    redirected, _ = redirect(config({"name": "slack-critical", "slack_configs": [{"api_url": hook}]}), WHERE)
+
+    assert only_notifier(redirected, "slack_configs")["api_url"] == (
+        "http://sink:8080/slack/slack-critical/hooks.slack.com/services/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"
+    )
+
+
+def test_slack_api_url_from_a_file_goes_to_the_sink_without_a_path_to_check() -> None:
+    notifier = {"api_url_file": "/etc/alertmanager/slack-url"}
+    redirected, _ = redirect(config({"name": "slack-critical", "slack_configs": [notifier]}), WHERE)
 
     assert only_notifier(redirected, "slack_configs")["api_url"] == "http://sink:8080/slack/slack-critical"
+
+
+def test_slack_notifier_carries_the_alert_list_in_callback_id() -> None:
+    redirected, _ = redirect(config({"name": "s", "slack_configs": [{"api_url": "https://x/y"}]}), WHERE)
+
+    assert only_notifier(redirected, "slack_configs")["callback_id"].startswith("harness-alerts/1{{ range .Alerts }}")
+
+
+def test_slack_callback_id_the_user_set_is_kept() -> None:
+    notifier = {"api_url": "https://x/y", "callback_id": "mine"}
+    redirected, _ = redirect(config({"name": "s", "slack_configs": [notifier]}), WHERE)
+
+    assert only_notifier(redirected, "slack_configs")["callback_id"] == "mine"
+
+
+def test_pagerduty_details_gain_the_carrier_and_keep_the_users_details() -> None:
+    notifier = {"routing_key": "k", "details": {"firing": "{{ template \"mine\" . }}"}}
+    redirected, _ = redirect(config({"name": "p", "pagerduty_configs": [notifier]}), WHERE)
+
+    details = only_notifier(redirected, "pagerduty_configs")["details"]
+    assert details["firing"] == "{{ template \"mine\" . }}"
+    assert details["harness_alerts"].startswith("harness-alerts/1")
+
+
+def test_email_receiver_that_logs_in_greets_the_sink_as_smtp_auth() -> None:
+    notifier = {"to": "a@example.org", "auth_username": "am", "auth_password": "s3cr3t-Pw"}
+    redirected, _ = redirect(config({"name": "mail", "email_configs": [notifier]}), WHERE)
+
+    assert only_notifier(redirected, "email_configs")["hello"] == "smtp-auth.mail"
+
+
+def test_email_receiver_inherits_global_smtp_auth() -> None:
+    top = {"global": {"smtp_smarthost": "smtp.example.org:587", "smtp_auth_username": "am"}}
+    redirected, (endpoint,) = redirect(config({"name": "mail", "email_configs": [{"to": "a@example.org"}]}, **top), WHERE)
+
+    assert only_notifier(redirected, "email_configs")["hello"] == "smtp-auth.mail"
+    assert endpoint.original == "smtp://smtp.example.org:587 -> a@example.org"
+
+
+def test_email_receiver_without_auth_greets_the_sink_by_name_and_carries_the_alerts_in_a_header() -> None:
+    redirected, _ = redirect(config({"name": "mail", "email_configs": [{"to": "a@example.org"}]}), WHERE)
+
+    notifier = only_notifier(redirected, "email_configs")
+    assert notifier["hello"] == "mail"
+    assert notifier["headers"]["X-Harness-Alerts"].startswith("harness-alerts/1")
 
 
 def test_pagerduty_v2_url_goes_to_the_sink_under_the_receiver_name() -> None:

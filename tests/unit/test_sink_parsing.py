@@ -15,7 +15,6 @@ import pytest
 from harness.sink_service.behaviour import BehaviourError, parse_behaviour_request
 from harness.sink_service.parsing import (
     PayloadError,
-    alertname_from_subject,
     basic_auth_username,
     html_to_text,
     parse_email,
@@ -25,6 +24,8 @@ from harness.sink_service.parsing import (
     parse_webhook,
 )
 
+ROUTING_KEY = "e93facc04764012d7bfb002500d5d1a6"
+SERVICE_KEY = "5b2c9f1a7d3e4b60a8c1f2e3d4b5a697"
 DETAILS_HIGH_ERROR_RATE = (
     "Labels:\n - alertname = HighErrorRate\n - job = api\n - severity = critical\n"
     "Annotations:\n - description = api errors <high> & rising\n - summary = Error rate above 5%\n"
@@ -57,7 +58,7 @@ def slack_message(title: str, color: str, text: str = "") -> dict[str, Any]:
 
 def pagerduty_v2_event(action: str, summary: str, firing: str, resolved: str) -> dict[str, Any]:
     return {
-        "routing_key": "rk-123",
+        "routing_key": ROUTING_KEY,
         "dedup_key": "8058c3e41259c51b5a8bb30a28fc7a456cc1826c0b947ce83361c928ce50236b",
         "event_action": action,
         "payload": {
@@ -80,7 +81,7 @@ def pagerduty_v1_event(
     event_type: str, description: str, firing: str, resolved: str
 ) -> dict[str, Any]:
     return {
-        "service_key": "sk-456",
+        "service_key": SERVICE_KEY,
         "incident_key": "8058c3e41259c51b5a8bb30a28fc7a456cc1826c0b947ce83361c928ce50236b",
         "event_type": event_type,
         "description": description,
@@ -220,20 +221,28 @@ def test_slack_custom_title_and_custom_colour_is_unknown() -> None:
     assert parse_slack(slack_message("Errors", "#ff8800")).status == "unknown"
 
 
-def test_slack_alertname_is_first_group_label_value_of_default_title() -> None:
-    message = slack_message("[FIRING:1] HighErrorRate (api critical)", "danger")
-    assert parse_slack(message).alertnames == ("HighErrorRate",)
+def test_slack_default_title_alone_is_unattributed_not_guessed() -> None:
+    notification = parse_slack(slack_message("[FIRING:1] HighErrorRate (api critical)", "danger"))
+    assert (notification.alerts, notification.attributed) == ((), False)
 
 
-def test_slack_alertname_comes_from_common_labels_when_route_groups_by_nothing() -> None:
-    message = slack_message("[FIRING:1]  (HighErrorRate api critical)", "danger")
-    assert parse_slack(message).alertnames == ("HighErrorRate",)
+def test_slack_alerts_come_from_the_carrier_in_callback_id() -> None:
+    message = slack_message("[FIRING:1] api", "danger")
+    message["attachments"][0]["callback_id"] = (
+        "harness-alerts/1 firing?alertname=HighErrorRate&job=api resolved?alertname=HighLatency&job=api"
+    )
+    notification = parse_slack(message)
+    assert [(a.name, a.status) for a in notification.alerts] == [
+        ("HighErrorRate", "firing"),
+        ("HighLatency", "resolved"),
+    ]
+    assert notification.attributed
 
 
-def test_slack_alertname_lines_in_custom_text_win_over_title() -> None:
-    text = "Labels:\n - alertname = HighErrorRate\nLabels:\n - alertname = HighLatency\n"
-    message = slack_message("[FIRING:2] api ", "danger", text=text)
-    assert parse_slack(message).alertnames == ("HighErrorRate", "HighLatency")
+def test_slack_callback_id_that_is_not_the_carrier_is_unattributed() -> None:
+    message = slack_message("[FIRING:1] api", "danger")
+    message["attachments"][0]["callback_id"] = "alertname=HighErrorRate"
+    assert parse_slack(message).attributed is False
 
 
 def test_slack_text_holds_title_and_attachment_text() -> None:
@@ -241,9 +250,6 @@ def test_slack_text_holds_title_and_attachment_text() -> None:
     assert parse_slack(message).text == "[FIRING:1] HighErrorRate (api)\nError rate above 5%"
 
 
-def test_slack_has_no_structured_alerts() -> None:
-    message = slack_message("[FIRING:1] HighErrorRate (api critical)", "danger")
-    assert parse_slack(message).alerts == ()
 
 
 # PagerDuty Events v2
@@ -319,10 +325,16 @@ def test_pagerduty_v1_alertnames_come_from_details() -> None:
     assert parse_pagerduty_v1(event).alertnames == ("HighErrorRate", "HighLatency")
 
 
-def test_pagerduty_v1_alertname_falls_back_to_description() -> None:
+def test_pagerduty_v1_with_custom_description_is_attributed_from_details() -> None:
+    event = pagerduty_v1_event("trigger", "Database is on fire", DETAILS_HIGH_ERROR_RATE, "")
+    notification = parse_pagerduty_v1(event)
+    assert [(a.name, a.status) for a in notification.alerts] == [("HighErrorRate", "firing")]
+
+
+def test_pagerduty_v1_without_alert_lists_is_unattributed_not_guessed_from_description() -> None:
     event = pagerduty_v1_event("trigger", "[FIRING:1] HighErrorRate (api critical)", "", "")
-    event["details"] = {}
-    assert parse_pagerduty_v1(event).alertnames == ("HighErrorRate",)
+    event["details"] = {"note": "custom details only"}
+    assert (parse_pagerduty_v1(event).alerts, parse_pagerduty_v1(event).attributed) == ((), False)
 
 
 # Webhook
@@ -337,10 +349,19 @@ def test_webhook_alertnames_come_from_alert_labels() -> None:
     assert parse_webhook(webhook_message("firing")).alertnames == ("HighErrorRate", "HighLatency")
 
 
-def test_webhook_alerts_keep_status_and_labels() -> None:
+def test_webhook_alerts_keep_name_status_and_labels() -> None:
     first = parse_webhook(webhook_message("resolved")).alerts[0]
-    assert first.status == "resolved"
+    assert (first.name, first.status) == ("HighErrorRate", "resolved")
     assert first.labels == {"alertname": "HighErrorRate", "job": "api", "severity": "critical"}
+
+
+def test_webhook_group_with_mixed_statuses_gives_each_alert_its_own_status() -> None:
+    message = webhook_message("firing")
+    message["alerts"].append({**message["alerts"][0], "status": "resolved",
+                              "labels": {"alertname": "DiskFull", "job": "node"}})
+    message["alerts"][1]["status"] = "firing"
+    statuses = [(a.name, a.status) for a in parse_webhook(message).alerts]
+    assert statuses == [("HighErrorRate", "firing"), ("HighLatency", "firing"), ("DiskFull", "resolved")]
 
 
 def test_webhook_text_holds_labels_and_annotations() -> None:
@@ -362,9 +383,20 @@ def test_email_resolved_subject_is_resolved() -> None:
     assert parse_email(data).status == "resolved"
 
 
-def test_email_alertnames_come_from_the_html_body() -> None:
-    data = alertmanager_email("Disk alert", "Firing")
-    assert parse_email(data).alertnames == ("DiskFull",)
+def test_email_alerts_come_from_the_default_html_body_sections() -> None:
+    alerts = parse_email(alertmanager_email("Disk alert", "Firing")).alerts
+    assert [(a.name, a.status) for a in alerts] == [("DiskFull", "firing")]
+    assert alerts[0].labels == {
+        "alertname": "DiskFull", "instance": "db-1:9100", "job": "node", "severity": "critical"
+    }
+
+
+def test_email_alerts_come_from_the_carrier_header_first() -> None:
+    data = (
+        b"Subject: custom\r\nX-Harness-Alerts: harness-alerts/1 resolved?alertname=QueueBacklog\r\n"
+        b"Content-Type: text/plain\r\n\r\nsomething about QueueBacklog\r\n"
+    )
+    assert [(a.name, a.status) for a in parse_email(data).alerts] == [("QueueBacklog", "resolved")]
 
 
 def test_email_text_is_subject_and_visible_body_without_markup() -> None:
@@ -391,16 +423,18 @@ def test_email_plain_text_part_is_read_too() -> None:
         b"To: oncall@example.org\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
         b"Labels:\r\n - alertname = QueueBacklog\r\n"
     )
-    notification = parse_email(data)
-    assert notification.alertnames == ("QueueBacklog",)
-    assert "- alertname = QueueBacklog" in notification.text
+    assert "- alertname = QueueBacklog" in parse_email(data).text
+
+
+def test_email_whose_body_names_an_alert_in_free_text_is_unattributed() -> None:
+    data = (
+        b"Subject: QueueBacklog is bad\r\nContent-Type: text/plain\r\n\r\n"
+        b"alertname = QueueBacklog\r\n"
+    )
+    assert parse_email(data).attributed is False
 
 
 # Shared pieces
-
-
-def test_subject_that_is_not_a_default_template_names_no_alert() -> None:
-    assert alertname_from_subject("Disk alert on db-1") is None
 
 
 def test_alertname_in_a_promql_matcher_is_not_taken_for_a_label_line() -> None:
