@@ -192,3 +192,44 @@ def test_an_offset_counts_in_how_far_back_a_rule_looks() -> None:
     from harness.configs import longest_range
 
     assert longest_range("rate(a[1m]) > 3 * rate(a[1m] offset 1h)") == timedelta(hours=1, minutes=1)
+
+
+def test_a_job_without_its_own_timeout_takes_the_global_one_capped_at_its_interval(tmp_path: Path) -> None:
+    source = prometheus_folder(tmp_path, """
+        global: {scrape_interval: 15s, scrape_timeout: 10s}
+        scrape_configs:
+          - {job_name: fast, scrape_interval: 5s}
+          - {job_name: slow, scrape_interval: 2m, scrape_timeout: 30s}
+          - {job_name: plain}
+    """)
+
+    settings = render_prometheus(source, tmp_path / "out", TWENTY)
+
+    assert [(job.name, job.interval.total_seconds(), job.timeout.total_seconds()) for job in settings.jobs] == [
+        ("fast", 5, 5), ("slow", 120, 30), ("plain", 15, 10)
+    ]
+
+
+def test_rules_know_their_group_interval_keep_firing_for_and_the_recording_rules_beside_them(tmp_path: Path) -> None:
+    source = prometheus_folder(tmp_path, "rule_files: [rules/*.yml]\n", rules="""
+        groups:
+          - name: app
+            interval: 1m
+            rules:
+              - record: job:errors:rate5m
+                expr: rate(errors[5m])
+              - alert: HighErrorRate
+                expr: job:errors:rate5m > 0.05
+                keep_firing_for: 10m
+    """)
+
+    settings = render_prometheus(source, tmp_path / "out", TWENTY)
+    rule = settings.rule("HighErrorRate")
+
+    assert (rule.group.name, rule.group.interval, rule.position, rule.keep_firing_for) == (
+        "app", timedelta(minutes=1), 1, timedelta(minutes=10)
+    )
+    assert [(recorder.record, recorder.expr, recorder.position) for recorder in settings.recorders("job:errors:rate5m")] == [
+        ("job:errors:rate5m", "rate(errors[5m])", 0)
+    ]
+    assert rendered(tmp_path / "out" / "rules" / "app.yml")["groups"][0]["rules"][1]["keep_firing_for"] == "30s"
