@@ -45,7 +45,7 @@ def test_an_inhibit_rule_broken_by_an_extra_equal_label_fails_not_delivered_beca
     assert status == "failed"
     assert detail.startswith("delivered to email-oncall, slack-warnings")
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "NOT VERIFIED" in result.stdout
+    assert "NOT VERIFIED" in result.stdout + result.stderr
     assert our_containers(tmp_path / "reports") == []
 
 
@@ -64,5 +64,5 @@ def test_a_prometheus_outage_during_a_silent_scenario_is_inconclusive_not_a_pass
     assert "prometheus unreadable from" in detail
     assert report["scenarios"][0]["status"] == "inconclusive"
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "INCONCLUSIVE" in result.stdout
+    assert "INCONCLUSIVE" in result.stdout + result.stderr
     assert our_containers(tmp_path / "reports") == []
