@@ -129,6 +129,6 @@ def test_scenario_paging_through_a_placeholder_routing_key_is_not_verified(tmp_p
     assert result.returncode == 1, result.stderr[-3000:]
     said = " ".join(result.stderr.split())
     assert "HighErrorRate reaches exactly pagerduty-critical, slack-critical" in said
-    # The verdict text comes from expectations.py, which shows refused deliveries as missing.
     assert "pagerduty-critical: nothing arrived" in said
+    assert "refused as the real service would" in said and "looks like an unfilled placeholder" in said
     assert our_containers(tmp_path / "reports") == []
