@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import yaml
 from builders import write
 
@@ -190,3 +192,58 @@ def test_the_stack_copy_holds_the_configs_and_points_build_contexts_back_at_the_
     assert services["prometheus"]["build"] == str((tmp_path / "images" / "prometheus").resolve())
     assert services["app"]["volumes"] == [f"{(stack / 'data').resolve()}:/data"]
     assert services["prometheus"]["volumes"] == ["./prometheus:/etc/prometheus:ro"]
+
+
+def fake_gate(calls: list[Path]):
+    """A stand-in for gate.run_gate: the baseline passes; a stack whose routes lost slack-critical fails."""
+    from harness.report import RunReport
+    from harness.runner import ScenarioResult
+
+    def run_gate(scenarios, suite_name, stack_path, scale, reports_dir, progress, run_id, lanes):
+        calls.append(stack_path)
+        routes = yaml.safe_load((stack_path.parent / "alertmanager" / "alertmanager.yml").read_text())["route"]["routes"]
+        routed = "slack-critical" in [route["receiver"] for route in routes]
+        detail = "slack-critical: 3.0 s" if routed else "slack-critical: nothing arrived"
+        result = ScenarioResult(scenarios[0], [verdict(DELIVERED, "alert_delivered", routed, detail)])
+        report = RunReport(run_id, suite_name, str(stack_path), "now", scale.factor, reports_dir / run_id, [result])
+        return report, reports_dir / run_id / "report.md"
+
+    return run_gate
+
+
+def test_each_mutant_runs_the_suite_on_its_own_copy_and_is_classified(tmp_path, monkeypatch):
+    from test_mutants import make_stack, silenced_scenario
+
+    from harness import gate
+    from harness.mutate import run_mutation
+    from harness.timescale import TimeScale
+
+    files = make_stack(tmp_path)
+    calls: list[Path] = []
+    monkeypatch.setattr(gate, "run_gate", fake_gate(calls))
+    run, path = run_mutation([silenced_scenario({"alertname": "TargetDown"})], "s", files.stack.path, TimeScale(40),
+                             tmp_path / "reports", lanes=2, kinds=["receiver_removed"], every=True)
+    assert calls[0] == files.stack.path and len(calls) == 4
+    assert all(call.parent.parent.parent.name == "mutants" for call in calls[1:])
+    outcomes = {m.applied.change: m.outcome for m in run.mutants}
+    assert outcomes == {"route to pagerduty-critical removed": "survived", "route to slack-critical removed": "killed",
+                        "route to slack-warnings removed": "survived"}
+    assert json.loads((path.parent / "mutation.json").read_text())["score"]["killed"] == 1
+
+
+def test_a_baseline_that_is_not_verified_refuses_the_run_and_says_what_failed(tmp_path, monkeypatch):
+    from test_mutants import ALERTMANAGER, make_stack, silenced_scenario
+
+    from harness import gate
+    from harness.mutate import run_mutation
+    from harness.timescale import TimeScale
+
+    files = make_stack(tmp_path, ALERTMANAGER.replace("- receiver: slack-critical", "- receiver: slack-warnings"))
+    calls: list[Path] = []
+    monkeypatch.setattr(gate, "run_gate", fake_gate(calls))
+    with pytest.raises(InvalidInput, match="not verified on the unmutated stack.*slack-critical: nothing arrived"):
+        run_mutation([silenced_scenario({"alertname": "TargetDown"})], "s", files.stack.path, TimeScale(40),
+                     tmp_path / "reports", kinds=["receiver_removed"])
+    assert len(calls) == 1  # no mutant ran
+    (run_dir,) = (tmp_path / "reports").iterdir()
+    assert json.loads((run_dir / "mutation.json").read_text())["baseline"]["verified"] is False
