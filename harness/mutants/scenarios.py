@@ -10,7 +10,7 @@ while such a silence holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,7 +62,7 @@ class SilenceBroadened:
         return mutants
 
 
-def _rewrite(name: str, index: int, matchers: dict[str, str]) -> object:
+def _rewrite(name: str, index: int, matchers: dict[str, str]) -> Callable[[Scenario], Scenario]:
     def rewrite(scenario: Scenario) -> Scenario:
         if scenario.name != name:
             return scenario
