@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.faults.silence import Silence
@@ -50,7 +51,7 @@ class SilenceBroadened:
                 if wider is None:
                     continue
                 mutants.append(Applied(
-                    self.kind, str(scenario.path or scenario.name), f"faults[{index}].fault.matchers ({scenario.name})",
+                    self.kind, _shown(scenario), f"faults[{index}].fault.matchers ({scenario.name})",
                     f"silence {scheduled.fault.matchers} -> {wider}",
                     Symptom(
                         f"a delivery verdict says an alert matching {wider} got nothing while the silence held",
@@ -60,6 +61,15 @@ class SilenceBroadened:
                     rewrite_scenario=_rewrite(scenario.name, index, wider),
                 ))
         return mutants
+
+
+def _shown(scenario: Scenario) -> str:
+    if scenario.path is None:
+        return scenario.name
+    try:
+        return scenario.path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(scenario.path)
 
 
 def _rewrite(name: str, index: int, matchers: dict[str, str]) -> Callable[[Scenario], Scenario]:
