@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from harness import engine, gate
+from harness import engine, gate, mutate, mutants, mutation_report
 from harness.errors import HarnessError, InvalidInput
 from harness.scenario import Scenario, Suite, load_scenario, load_suite_file
 from harness.stack import prepare_images, prepare_sidecar_image
@@ -52,6 +52,68 @@ def gate_command(
         suite_model, scenarios = _suite(suite, only)
         return _run(scenarios, suite_model.name, stack, scale or suite_model.scale or DEFAULT_SCALE, reports,
                     lanes or suite_model.lanes)
+
+    _guarded(work, traceback)
+
+
+@app.command("mutate")
+def mutate_command(
+    suite: Annotated[Path, typer.Option("--suite", envvar="HARNESS_SUITE", help="suite file")] = DEFAULT_SUITE,
+    only: Annotated[list[str], typer.Option("--only", help="run only scenarios with this name or tag")] = [],
+    stack: StackOption = DEFAULT_STACK,
+    scale: ScaleOption = None,
+    lanes: Annotated[
+        int | None,
+        typer.Option("--lanes", envvar="HARNESS_LANES", min=1, max=4,
+                     help="mutants running side by side, each on its own stack"),
+    ] = None,
+    kinds: Annotated[str, typer.Option("--kinds", envvar="HARNESS_MUTANT_KINDS",
+                                       help="comma-separated mutant kinds, default all: " + ", ".join(mutants.kinds()))] = "",
+    max_mutants: Annotated[int | None, typer.Option("--max-mutants", envvar="HARNESS_MAX_MUTANTS", min=1,
+                                                    help="run at most this many mutants")] = None,
+    every: Annotated[bool, typer.Option("--all", envvar="HARNESS_MUTANT_ALL",
+                                        help="every concrete mutant, not one per kind")] = False,
+    reports: ReportsOption = Path("reports"),
+    traceback: TracebackOption = False,
+) -> None:
+    """Run the suite against config mutants of the stack, one at a time: can it say NO? Exit 0 all killed, 1 some survived."""
+
+    def work() -> int:
+        suite_model, scenarios = _suite(suite, only)
+        chosen_kinds = [kind.strip() for kind in kinds.split(",") if kind.strip()]
+        unknown = sorted(set(chosen_kinds) - set(mutants.kinds()))
+        if unknown:
+            raise InvalidInput(f"--kinds: unknown mutant kind(s) {', '.join(unknown)} "
+                               f"(known: {', '.join(mutants.kinds())})")
+        run_id = gate.new_run_id()
+        factor = scale or suite_model.scale or DEFAULT_SCALE
+        width = lanes or suite_model.lanes
+        console.print(f"mutation run [bold]{run_id}[/]: {len(scenarios)} scenario(s) at time scale ×{factor:g}, "
+                      f"{width} mutant(s) side by side")
+        try:
+            with console.status("baseline") as status:
+                run, path = mutate.run_mutation(
+                    scenarios, suite_model.name, stack, TimeScale(factor), reports,
+                    lambda message: (status.update(message[:120]), _progress(message)), run_id, width,
+                    chosen_kinds, every, max_mutants,
+                )
+        except HarnessError:
+            if (reports / run_id / "mutation.md").is_file():
+                console.print(f"report: {reports / run_id / 'mutation.md'}")
+            raise
+        marks = {"killed": "[green]KILLED[/]", "killed_static": "[green]KILLED (static)[/]",
+                 "survived": "[red]SURVIVED[/]", "error": "[yellow]ERROR[/]"}
+        for mutant in run.mutants:
+            console.print(f"{marks[mutant.outcome]} {mutant.name}: {mutant.applied.file} {mutant.applied.where}: "
+                          f"{mutant.applied.change} ({mutant.wall_seconds:.0f} s)", highlight=False)
+            console.print(f"    {mutant.reason}", highlight=False)
+        for skipped in run.skipped:
+            console.print(f"[yellow]skipped[/] {skipped.kind}: {skipped.reason}", highlight=False)
+        console.print(f"report: {path}")
+        console.print(f"[bold]{mutation_report.summary(run)}[/]; {run.wall_seconds:.0f} s")
+        if run.count("survived"):
+            return 1
+        return 2 if run.count("error") else 0
 
     _guarded(work, traceback)
 

@@ -20,6 +20,9 @@ from harness.stackfile import Stack, load_stack
 from harness.timescale import TimeScale
 
 Progress = Callable[[str], None]
+#: Stacks boot one at a time, also across gate runs in one process (`harness mutate` runs several side
+#: by side): two boots at once starve each other's health checks on a 2-core machine.
+BOOT_LOCK = threading.Lock()
 
 
 def new_run_id() -> str:
@@ -129,7 +132,7 @@ class _Lane:
     progress: Progress
     run: RunReport
     results: dict[int, runner.ScenarioResult]
-    boot_lock: threading.Lock = field(default_factory=threading.Lock)
+    boot_lock: threading.Lock = field(default=BOOT_LOCK)
 
 
 def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> None:
@@ -157,10 +160,9 @@ def _run_lanes_side_by_side(
     plan: list[list[int]], scenarios: list[Scenario], stack: Stack, rendered: RenderedConfigs, scale: TimeScale,
     run_id: str, run_dir: Path, progress: Progress, run: RunReport, results: dict[int, runner.ScenarioResult],
 ) -> None:
-    boot_lock = threading.Lock()  # stacks boot one at a time: two boots at once starve each other's health checks
     lanes = [
         _Lane(stack, rendered, scale, f"{run_id}-lane{number}", run_dir, _prefixed(progress, f"lane {number}"), run,
-              results, boot_lock)
+              results, BOOT_LOCK)
         for number in range(1, len(plan) + 1)
     ]
     with ThreadPoolExecutor(max_workers=len(plan), thread_name_prefix="lane") as pool:
