@@ -272,8 +272,11 @@ def alert_resolves(expectation: AlertResolves, evidence: Evidence) -> Verdict:
     notified = {d.receiver for d in deliveries if d.status == "firing"}
     resolved = [d for d in deliveries if d.status == "resolved" and d.t >= moments.fault_end]
     passed = True
+    if expectation.notified is not None:
+        notified |= set(expectation.notified)
     for receiver in sorted(notified):
-        wants = _wants_resolved(evidence, receiver)
+        wants = (receiver in expectation.notified) if expectation.notified is not None else _wants_resolved(
+            evidence, receiver)
         mine = [d for d in resolved if d.receiver == receiver]
         if wants and not mine:
             notes.append(f"{receiver}: no resolved notification")
@@ -283,7 +286,8 @@ def alert_resolves(expectation: AlertResolves, evidence: Evidence) -> Verdict:
             times.append(took)
             notes.append(f"{receiver}: resolved notification after {took:.1f} s")
         elif mine:
-            notes.append(f"{receiver}: sent a resolved notification although send_resolved is false")
+            why = "the scenario does not name it" if expectation.notified is not None else "send_resolved is false"
+            notes.append(f"{receiver}: sent a resolved notification although {why}")
             passed = False
         else:
             notes.append(f"{receiver}: none expected (send_resolved: false)")

@@ -172,6 +172,10 @@ class AlertResolves(_Strict):
     type: Literal["alert_resolves"]
     alert: str
     within: Duration = Field(description="from the last fault's (or load change's) end; resolved, and notified where asked for")
+    notified: list[str] | None = Field(
+        default=None,
+        description="exactly these receivers get a resolved notification; by default those whose send_resolved asks",
+    )
 
 
 class NoAlerts(_Strict):

@@ -171,3 +171,14 @@ def test_no_alerts_that_allows_no_pending_fails_on_a_pending_alert() -> None:
 
 
 # Deadlines and bounds: tests/unit/test_bounds.py.
+
+
+def test_resolution_naming_its_notified_receivers_fails_when_one_of_them_gets_no_resolved_notice() -> None:
+    result = verdict(
+        {**RESOLVES, "notified": ["pagerduty-critical", "slack-critical"]}, *FIRED,
+        delivery(118.0, "HighErrorRate", "pagerduty-critical"), delivery(119.0, "HighErrorRate", "slack-critical"),
+        alert(133.0, "HighErrorRate", "inactive"), delivery(135.0, "HighErrorRate", "pagerduty-critical", "resolved"),
+    )
+
+    assert not result.passed
+    assert result.detail.endswith("slack-critical: no resolved notification")
