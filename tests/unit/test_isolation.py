@@ -1,5 +1,6 @@
 """A run's alerts, samples and notifications stay inside its stack, and the report can say what changed."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,37 @@ def test_receiver_type_the_sink_cannot_stand_in_for_is_refused(kind: str) -> Non
     message = str(raised.value)
     assert message.startswith(f"stack/alertmanager/alertmanager.yml: receiver 'ops' uses {kind}")
     assert "Hint:" in message
+
+
+# --- report ------------------------------------------------------------------------------------------
+
+
+def test_report_names_what_was_replaced(tmp_path: Path) -> None:
+    from builders import alertmanager_settings, prometheus_settings
+
+    from harness import report
+
+    change = IsolationChange("prometheus.yml alerting.alertmanagers[0]", f"named {PROD}",
+                             "replaced by the stack's Alertmanager (alertmanager:9093)")
+    prometheus = dataclasses.replace(prometheus_settings(), isolation=(change,))
+    run = report.RunReport("run-1", "suite", "stack", "now", 20.0, tmp_path, prometheus=prometheus,
+                           alertmanager=alertmanager_settings())
+
+    markdown = report.write(run).read_text()
+
+    assert "### Isolation" in markdown
+    assert (f"- prometheus.yml alerting.alertmanagers[0] named {PROD} — replaced by the stack's Alertmanager "
+            "(alertmanager:9093)") in markdown
+
+
+def test_report_says_when_nothing_had_to_change(tmp_path: Path) -> None:
+    from builders import alertmanager_settings, prometheus_settings
+
+    from harness import report
+
+    run = report.RunReport("run-1", "suite", "stack", "now", 20.0, tmp_path, prometheus=prometheus_settings(),
+                           alertmanager=alertmanager_settings())
+
+    markdown = report.write(run).read_text()
+
+    assert "- nothing in the stack's configs had to change for that" in markdown
