@@ -1,8 +1,8 @@
 """Render a stack's Prometheus and Alertmanager configs for one run.
 
 The user's files are read once, here, into plain typed summaries (rules, intervals, receivers);
-the rendered copies, time-scaled and with receivers redirected, are what the containers mount
-and what the evidence report keeps.
+the rendered copies, time-scaled, with receivers redirected and every way out of the stack
+removed (harness.isolation), are what the containers mount and what the evidence report keeps.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any
 import promql_parser
 import yaml
 
-from harness import receivers, routing, yamlfile
+from harness import isolation, receivers, routing, yamlfile
+from harness.isolation import IsolationChange
 from harness.errors import ConfigError, InvalidInput
 from harness.timescale import (
     ALERTMANAGER_ROUTE_DEFAULTS,
@@ -84,6 +85,7 @@ class PrometheusSettings:
     jobs: tuple[ScrapeJob, ...] = ()
     recording_rules: tuple[RecordingRule, ...] = ()
     external_labels: dict[str, str] = field(default_factory=dict)
+    isolation: tuple[IsolationChange, ...] = ()
 
     def rule(self, name: str) -> AlertRule:
         for rule in self.rules:
@@ -114,6 +116,7 @@ class AlertmanagerSettings:
     group_interval: timedelta
     repeat_interval: timedelta
     endpoints: tuple[receivers.RedirectedEndpoint, ...] = field(default=())
+    isolation: tuple[IsolationChange, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
     #: The routing tree with inherited timers resolved; None when built by hand without one.
     route: routing.Route | None = None
@@ -136,8 +139,17 @@ class AlertmanagerSettings:
         return routing.routes_to(self.tree(), receiver)
 
 
-def render_prometheus(source_dir: Path, target_dir: Path, scale: TimeScale) -> PrometheusSettings:
-    """Copy `source_dir` to `target_dir`, scaling prometheus.yml and every rule file it names."""
+#: The default stack's Alertmanager, as its Prometheus names it (network alias and port).
+STACK_ALERTMANAGER = "alertmanager:9093"
+
+
+def render_prometheus(
+    source_dir: Path, target_dir: Path, scale: TimeScale, stack_alertmanager: str = STACK_ALERTMANAGER
+) -> PrometheusSettings:
+    """Copy `source_dir` to `target_dir`, scaling prometheus.yml and every rule file it names.
+
+    Alerts go to `stack_alertmanager` (host:port on the stack network) and nowhere else.
+    """
     config_path = source_dir / "prometheus.yml"
     shutil.copytree(source_dir, target_dir, dirs_exist_ok=True)
     config = _load_yaml(config_path)
@@ -156,6 +168,7 @@ def render_prometheus(source_dir: Path, target_dir: Path, scale: TimeScale) -> P
         for rule_path in sorted(glob.glob(str(source_dir / pattern))):
             relative = Path(rule_path).relative_to(source_dir)
             rules.extend(_render_rule_file(Path(rule_path), target_dir / relative, scale, real["evaluation_interval"]))
+    changes = isolation.isolate_prometheus(config, stack_alertmanager, "prometheus.yml")
     _dump_yaml(config, target_dir / "prometheus.yml")
     external = {str(key): str(value) for key, value in (global_section.get("external_labels") or {}).items()}
     return PrometheusSettings(
@@ -163,6 +176,7 @@ def render_prometheus(source_dir: Path, target_dir: Path, scale: TimeScale) -> P
         tuple(rule for rule in rules if isinstance(rule, AlertRule)),
         scrape_timeout=real["scrape_timeout"], jobs=tuple(jobs),
         recording_rules=tuple(rule for rule in rules if isinstance(rule, RecordingRule)), external_labels=external,
+        isolation=tuple(changes),
     )
 
 
@@ -201,9 +215,11 @@ def render_alertmanager(source_dir: Path, target_dir: Path, scale: TimeScale) ->
     if "resolve_timeout" in global_section:
         _scale_keys(global_section, ("resolve_timeout",), scale, f"{config_path}: global")
     redirected, endpoints = receivers.redirect(config, str(config_path))
+    changes = isolation.isolate_http_clients(redirected, "alertmanager.yml")
     _dump_yaml(redirected, target_dir / "alertmanager.yml")
     return AlertmanagerSettings(
-        real["group_wait"], real["group_interval"], real["repeat_interval"], tuple(endpoints), config, tree
+        real["group_wait"], real["group_interval"], real["repeat_interval"], tuple(endpoints), tuple(changes), config,
+        tree,
     )
 
 

@@ -82,7 +82,9 @@ def redirect(config: dict[str, Any], where: str) -> tuple[dict[str, Any], list[R
         if unsupported:
             raise ConfigError(
                 f"{where}: receiver {name!r} uses {', '.join(unsupported)}, which the harness cannot redirect "
-                f"to its sink; a run would notify the real service. Supported: {', '.join(sorted(REDIRECTABLE))}."
+                f"to its sink; a run would notify the real service. Supported: {', '.join(sorted(REDIRECTABLE))}. "
+                f"Hint: give the harness a copy of the config where {name!r} uses webhook_configs, or leave it out "
+                "of the copy; the harness never passes an unknown notifier through."
             )
         for notifier in receiver.get("slack_configs") or []:
             endpoints.append(_slack(name, notifier, global_section))

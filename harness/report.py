@@ -107,6 +107,10 @@ def to_data(report: RunReport) -> dict[str, Any]:
         "omitted": [dataclasses.asdict(o) for o in report.omitted],
         "settings": settings,
         "receivers": [dataclasses.asdict(e) for e in report.alertmanager.endpoints] if report.alertmanager else [],
+        "isolation": [
+            {**dataclasses.asdict(change), "text": change.describe()}
+            for settings in (report.prometheus, report.alertmanager) if settings for change in settings.isolation
+        ],
         "scenarios": [_scenario(result, report.scale) for result in report.results],
     }
 

@@ -1,15 +1,15 @@
 """Bring a stack up on real containers, wait until it is healthy, and take all of it down again.
 
 Data flow: the Compose file (stackfile) -> images (pulled or built) -> configs rendered for this
-run (time scale, receivers -> sink) -> containers on one private network, each labelled with the
-run id, started in dependency order -> readiness -> Prometheus has every target up and its
-Alertmanager discovered. Whatever happens, `running_stack` removes every container and the network.
+run (time scale, receivers -> sink, alerts only to the stack's Alertmanager) -> containers on one
+internal network (no route out), each labelled with the run id, started in dependency order, their
+ports published on 127.0.0.1 by the publisher -> readiness -> Prometheus has every target up and
+its Alertmanager discovered. Whatever happens, `running_stack` removes every container and network.
 """
 
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,9 +21,10 @@ import httpx
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from harness import checks, configs, engine, images, polling
+from harness import checks, configs, engine, images, polling, publisher
 from harness.alertmanager import AlertmanagerClient
 from harness.errors import FaultError, ImageBuildError, StackError
+from harness.isolation import IsolationChange
 from harness.prometheus import PrometheusClient
 from harness.receivers import PAGERDUTY_V1_HOST
 from harness.sinks import SinkClient
@@ -32,6 +33,7 @@ from harness.timescale import TimeScale
 
 Progress = Callable[[str], None]
 SIDECAR_RECIPE = Path(__file__).with_name("sidecar")
+ALERTMANAGER_PORT = 9093
 READY_TIMEOUT = 60.0
 HEALTHY_TIMEOUT = 60.0
 
@@ -91,7 +93,7 @@ class RunningStack:
         services = [self.stack.by_role(role) for role in ("prometheus", "alertmanager")]
         with ThreadPoolExecutor(max_workers=len(services)) as pool:
             for restarted in pool.map(self._restart, services):  # type: ignore[arg-type]
-                _wait_ready(restarted, self.containers[restarted.name])
+                _wait_ready(restarted, self.containers[restarted.name], self.urls[restarted.name])
         _wait_healthy(self)
 
     def _restart(self, service: Service) -> Service:
@@ -152,6 +154,11 @@ class RenderedConfigs:
     mounts: dict[Path, Path]
 
     @property
+    def isolation(self) -> tuple[IsolationChange, ...]:
+        """What of the user's configs the run leaves out so that nothing leaves the stack."""
+        return (*self.prometheus.isolation, *self.alertmanager.isolation)
+
+    @property
     def mounts_by_role(self) -> dict[str, Path]:
         prometheus, alertmanager = self.mounts.values()
         return {"prometheus": prometheus, "alertmanager": alertmanager}
@@ -163,10 +170,18 @@ def render_configs(stack: Stack, run_dir: Path, scale: TimeScale) -> RenderedCon
     prometheus_source = _config_volume(stack, stack.by_role("prometheus"), "prometheus.yml")
     alertmanager_source = _config_volume(stack, stack.by_role("alertmanager"), "alertmanager.yml")
     return RenderedConfigs(
-        configs.render_prometheus(prometheus_source, config_dir / "prometheus", scale),
+        configs.render_prometheus(prometheus_source, config_dir / "prometheus", scale, stack_alertmanager(stack)),
         configs.render_alertmanager(alertmanager_source, config_dir / "alertmanager", scale),
         {prometheus_source: config_dir / "prometheus", alertmanager_source: config_dir / "alertmanager"},
     )
+
+
+def stack_alertmanager(stack: Stack) -> str:
+    """The stack's Alertmanager as Prometheus reaches it on the stack network: alias and port."""
+    service = stack.by_role("alertmanager")
+    ready = service.harness.ready
+    port = ready.port if isinstance(ready, HttpReady) else (service.container_ports() or [ALERTMANAGER_PORT])[0]
+    return f"{service.name}:{port}"
 
 
 @contextlib.contextmanager
@@ -193,11 +208,15 @@ def running_stack(
     checks.check_alertmanager(resolved[alertmanager_service.name].tag, rendered.mounts_by_role["alertmanager"], run_id)
 
     containers: dict[str, DockerContainer] = {}
-    network = Network(docker_network_kw={"labels": engine.run_labels(run_id)})
+    network = Network(docker_network_kw={"labels": engine.run_labels(run_id), "internal": True})
+    forwards = publisher.plan({name: stack.services[name].container_ports() for name in resolved})
+    published: publisher.Publisher | None = None
     live: RunningStack | None = None
     try:
         network.create()
         started = polling.monotonic()
+        if forwards:
+            published = publisher.start(sidecar.tag, network.name, forwards, run_id)
         for service in stack.start_order():
             if service.name not in resolved:
                 continue
@@ -211,7 +230,8 @@ def running_stack(
         start_seconds = polling.monotonic() - started
         urls: dict[str, str] = {}
         for name, container in containers.items():
-            urls[name] = _wait_ready(stack.services[name], container)
+            urls[name] = _published_url(stack.services[name], published)
+            _wait_ready(stack.services[name], container, urls[name])
         live = RunningStack(
             stack, run_id, scale, rendered.prometheus, rendered.alertmanager, urls, containers, omitted,
             network.name, sidecar.tag,
@@ -229,6 +249,8 @@ def running_stack(
         for container in containers.values():
             with contextlib.suppress(Exception):
                 container.stop(force=True, delete_volume=True)
+        if published is not None:
+            publisher.stop(published)
         with contextlib.suppress(Exception):
             network.remove()
         engine.remove_run(run_id)
@@ -282,43 +304,30 @@ def _container(
         host = (stack.directory / parts[0]).resolve()
         mode = parts[2] if len(parts) > 2 else "rw"
         container.with_volume_mapping(str(rendered.get(host, host)), parts[1], mode)
-    for port in service.container_ports():
-        # A fixed host port survives a stop/start fault; a random one would move.
-        container.with_bind_ports(port, ("127.0.0.1", _free_loopback_port()))  # type: ignore[arg-type]
     return container
 
 
-def _free_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _published_url(service: Service, container: DockerContainer) -> str:
+def _published_url(service: Service, published: publisher.Publisher | None) -> str:
+    """The base URL on 127.0.0.1 of the service's ready port (or first port); "" if it has none."""
     ready = service.harness.ready
     port = ready.port if isinstance(ready, HttpReady) else (service.container_ports() or [None])[0]
     if port is None:
         return ""
-    ports = container.get_wrapped_container().attrs["NetworkSettings"]["Ports"] or {}
-    bindings = ports.get(f"{port}/tcp") or []
-    if not bindings:
+    if published is None:
         raise StackError(f"service {service.name!r}: port {port} is not published; add it to `ports:`")
-    return f"http://127.0.0.1:{bindings[0]['HostPort']}"
+    return published.url(service.name, port)
 
 
-def _wait_ready(service: Service, container: DockerContainer) -> str:
-    """Wait until `service` is ready; return the base URL of its published port (or "")."""
+def _wait_ready(service: Service, container: DockerContainer, url: str) -> None:
+    """Wait until `service` is ready (its HTTP check through `url`, a log line, or just running)."""
     ready = service.harness.ready
-    url = ""
 
     def probe() -> bool:
-        nonlocal url
         container.reload()
         if container.status in {"exited", "dead"}:
             raise StackError(_exited_message(service, container))
         if container.status != "running":
             return False
-        url = url or _published_url(service, container)
         if isinstance(ready, HttpReady):
             return httpx.get(f"{url}{ready.http}", timeout=2.0).status_code == 200
         if isinstance(ready, LogReady):
@@ -332,7 +341,6 @@ def _wait_ready(service: Service, container: DockerContainer) -> str:
         polling.wait_for(probe, timeout=READY_TIMEOUT, describe=f"{service.name} ready ({what})", on_error=(httpx.HTTPError,))
     except polling.Timeout as error:
         raise StackError(f"service {service.name!r} never became ready: {error}\n{_log_tail(container)}") from error
-    return url
 
 
 def _wait_healthy(live: RunningStack) -> None:

@@ -69,11 +69,15 @@ def test_resolved_notification_goes_only_where_send_resolved_is_on(harness_stack
 
 
 def test_every_harness_container_is_labelled_with_the_run(harness_stack: RunningStack) -> None:
-    from harness import engine
+    from harness import engine, publisher
 
     labelled = engine.client().containers.list(filters={"label": f"{engine.RUN_LABEL}={harness_stack.run_id}"})
 
-    assert sorted(c.labels["dev.monitoring-harness.service"] for c in labelled) == sorted(harness_stack.containers)
+    services = sorted(c.labels["dev.monitoring-harness.service"] for c in labelled if "dev.monitoring-harness.service" in c.labels)
+    assert services == sorted(harness_stack.containers)
+    assert [c.labels.get(publisher.PUBLISHER_LABEL) for c in labelled if c.labels.keys() & {publisher.PUBLISHER_LABEL}] == [
+        harness_stack.network_name
+    ]
 
 
 def test_healthy_stack_scrapes_every_target_and_knows_its_alertmanager(harness_stack: RunningStack) -> None:
