@@ -69,7 +69,7 @@ def test_default_gate_in_two_lanes_gives_the_same_verdicts_on_two_stacks(tmp_pat
 
 
 def test_a_scenario_asking_for_a_fresh_stack_runs_on_a_new_one(tmp_path: Path) -> None:
-    quiet = "load: {users: 1, rate_per_user: 1}\nbaseline: 20s\nexpectations: [{type: no_alerts}]\n"
+    quiet = "load: {users: 1, rate_per_user: 1}\nbaseline: 20s\nexpectations: [{type: metric_present, query: up, within: 20s}]\n"
     first, second = tmp_path / "first.yml", tmp_path / "second.yml"
     first.write_text("name: first\n" + quiet)
     second.write_text("name: second\nfresh_stack: true\n" + quiet)
@@ -105,7 +105,8 @@ def test_deadline_shorter_than_the_theoretical_bound_is_refused_with_the_arithme
     result = harness("run", str(scenario), reports=tmp_path / "reports")
 
     assert result.returncode == 2
-    assert "shorter than the 330 s it can take (scrape 15 s + evaluation 15 s + for 300 s)" in " ".join(result.stderr.split())
+    assert ("shorter than the 340 s it can take (scrape 25 s (every 15 s, timeout 10 s; job app) + evaluation 15 s "
+            "(group errors) + for 300 s)") in " ".join(result.stderr.split())
     assert our_containers(tmp_path / "reports") == []
 
 

@@ -136,11 +136,11 @@ def isolated(outside: Outside, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 def test_alert_reaches_the_sink_and_nothing_reaches_the_outside(isolated: RunningStack, outside: Outside) -> None:
     up_since = polling.monotonic()
-    polling.wait_for(lambda: any(d.mentions(ALERT) for d in isolated.sink.deliveries()), timeout=30,
+    polling.wait_for(lambda: any(d.alerts_named(ALERT) for d in isolated.sink.deliveries()), timeout=30,
                      describe=f"{ALERT} delivered to the sink")
     polling.sleep(max(0.0, WINDOW - (polling.monotonic() - up_since)))
 
-    assert {d.receiver for d in isolated.sink.deliveries() if d.mentions(ALERT)} == {"team-hook"}
+    assert {d.receiver for d in isolated.sink.deliveries() if d.alerts_named(ALERT)} == {"team-hook"}
     assert isolated.prometheus.alertmanagers() == ["http://alertmanager:9093/api/v2/alerts"]
     assert outside.alerts() == []
     assert outside.received_series() == []
