@@ -192,8 +192,8 @@ def bounds(
     arrival.append(Term("evaluation", evaluation, group))
     hold = _rounded_up(scaled(rule.for_), evaluation)
     keep = _rounded_up(scaled(rule.keep_firing_for), evaluation)
-    lookback = [Term("look-back", scale.compress_in_promql(look.back).total_seconds(), look.selector) for look in read.looks]
-    fill = [Term("window", scale.compress_in_promql(look.back).total_seconds(), look.selector) for look in read.fills]
+    lookback = [Term("look-back", scale.compress(look.back).total_seconds(), look.selector) for look in read.looks]
+    fill = [Term("window", scale.compress(look.back).total_seconds(), look.selector) for look in read.fills]
 
     known = {**prometheus.external_labels, **(labels or {}), **rule.labels, "alertname": rule.name}
     tree = alertmanager.tree()

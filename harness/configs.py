@@ -7,6 +7,7 @@ removed (harness.isolation), are what the containers mount and what the evidence
 
 from __future__ import annotations
 
+import copy
 import glob
 import shutil
 from dataclasses import dataclass, field
@@ -14,10 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import promql_parser
 import yaml
 
 from harness import isolation, receivers, routing, yamlfile
+from harness.compression.rewrite import lookback
+from harness.compression.rules import CompressedRule, compress_rule_document, load_rule_file, rule_groups
 from harness.isolation import IsolationChange
 from harness.errors import ConfigError, InvalidInput
 from harness.timescale import (
@@ -25,7 +27,6 @@ from harness.timescale import (
     PROMETHEUS_DEFAULTS,
     PROMETHEUS_GLOBAL_DURATIONS,
     ROUTE_DURATIONS,
-    RULE_DURATIONS,
     SCRAPE_CONFIG_DURATIONS,
     TimeScale,
     parse_duration,
@@ -54,6 +55,12 @@ class AlertRule:
     group: RuleGroup | None = None
     #: Place in its group; rules of a group are evaluated one after another in this order.
     position: int = 0
+    #: What compression did to it (None when built by hand).
+    compression: CompressedRule | None = None
+
+    @property
+    def fidelity(self) -> str:
+        return self.compression.fidelity if self.compression is not None else "exact"
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,8 @@ class PrometheusSettings:
     recording_rules: tuple[RecordingRule, ...] = ()
     external_labels: dict[str, str] = field(default_factory=dict)
     isolation: tuple[IsolationChange, ...] = ()
+    #: One entry per rule: what compression did to it and how faithful that is.
+    compression: tuple[CompressedRule, ...] = ()
 
     def rule(self, name: str) -> AlertRule:
         for rule in self.rules:
@@ -164,10 +173,13 @@ def render_prometheus(
         jobs.append(_scrape_job(job, real["scrape_interval"], real["scrape_timeout"], f"{config_path}: scrape_configs[{index}]"))
         _scale_keys(job, SCRAPE_CONFIG_DURATIONS, scale, f"{config_path}: scrape_configs[{index}]")
     rules: list[AlertRule | RecordingRule] = []
+    compression: list[CompressedRule] = []
     for pattern in config.get("rule_files") or []:
         for rule_path in sorted(glob.glob(str(source_dir / pattern))):
             relative = Path(rule_path).relative_to(source_dir)
-            rules.extend(_render_rule_file(Path(rule_path), target_dir / relative, scale, real["evaluation_interval"]))
+            found, compressed = _render_rule_file(Path(rule_path), target_dir / relative, scale, real["evaluation_interval"])
+            rules.extend(found)
+            compression.extend(compressed)
     changes = isolation.isolate_prometheus(config, stack_alertmanager, "prometheus.yml")
     _dump_yaml(config, target_dir / "prometheus.yml")
     external = {str(key): str(value) for key, value in (global_section.get("external_labels") or {}).items()}
@@ -176,7 +188,7 @@ def render_prometheus(
         tuple(rule for rule in rules if isinstance(rule, AlertRule)),
         scrape_timeout=real["scrape_timeout"], jobs=tuple(jobs),
         recording_rules=tuple(rule for rule in rules if isinstance(rule, RecordingRule)), external_labels=external,
-        isolation=tuple(changes),
+        isolation=tuple(changes), compression=tuple(compression),
     )
 
 
@@ -225,54 +237,38 @@ def render_alertmanager(source_dir: Path, target_dir: Path, scale: TimeScale) ->
 
 def _render_rule_file(
     source: Path, target: Path, scale: TimeScale, evaluation_interval: timedelta
-) -> list[AlertRule | RecordingRule]:
-    document = _load_yaml(source)
+) -> tuple[list[AlertRule | RecordingRule], list[CompressedRule]]:
+    document, lines = load_rule_file(source)
+    original = copy.deepcopy(document)
+    compressed = compress_rule_document(document, source, lines, scale)
+    by_place = iter(compressed)
     rules: list[AlertRule | RecordingRule] = []
-    for group_index, group in enumerate(document.get("groups") or []):
+    groups, _ = rule_groups(original, source, lines)
+    for group_index, group in enumerate(groups):
         group_where = f"{source}: groups[{group_index}] ({group.get('name', '?')})"
         interval = group.get("interval")
         real_interval = parse_duration(interval, f"{group_where}.interval") if interval is not None else None
         summary = RuleGroup(str(group.get("name", "?")), str(source), real_interval)
-        if interval is not None:
-            group["interval"] = scale.compress_text(interval, f"{group_where}.interval")
         for rule_index, rule in enumerate(group.get("rules") or []):
-            name = rule.get("alert") or rule.get("record") or "?"
-            where = f"{group_where}.rules[{rule_index}] ({name})"
-            if "expr" not in rule:
-                raise ConfigError(f"{where}: has no `expr`")
-            original_expr = str(rule["expr"])
+            entry = next(by_place)
+            where = f"{group_where}.rules[{rule_index}] ({entry.rule})"
             real_for = parse_duration(rule.get("for", "0s"), f"{where}.for")
             # Prometheus 2.42 is the first to know keep_firing_for; an older one refuses the file.
             keep_firing = parse_duration(rule.get("keep_firing_for", "0s"), f"{where}.keep_firing_for")
-            _scale_keys(rule, RULE_DURATIONS, scale, where)
-            rule["expr"] = scale.compress_promql(original_expr, f"{where}.expr", evaluation_interval)
             if "alert" in rule:
                 labels = {str(key): str(value) for key, value in (rule.get("labels") or {}).items()}
-                longest = longest_range(original_expr)
-                rules.append(AlertRule(name, original_expr.strip(), rule["expr"], real_for, labels, where, longest,
-                                       keep_firing, summary, rule_index))
+                rules.append(AlertRule(entry.rule, entry.original.strip(), entry.rewritten, real_for, labels, where,
+                                       longest_range(entry.original), keep_firing, summary, rule_index, entry))
             elif "record" in rule:
-                rules.append(RecordingRule(str(rule["record"]), original_expr.strip(), summary, rule_index, where))
+                rules.append(RecordingRule(entry.rule, entry.original.strip(), summary, rule_index, where))
     target.parent.mkdir(parents=True, exist_ok=True)
     _dump_yaml(document, target)
-    return rules
+    return rules, compressed
 
 
 def longest_range(expression: str) -> timedelta:
     """How far back a (valid) PromQL expression looks, real time: its longest range plus offset."""
-    longest = timedelta(0)
-
-    def visit(node: object) -> None:
-        nonlocal longest
-        if isinstance(node, promql_parser.MatrixSelector):
-            longest = max(longest, node.range + (node.vector_selector.offset or timedelta(0)))
-        elif isinstance(node, promql_parser.SubqueryExpr):
-            longest = max(longest, node.range + (node.offset or timedelta(0)))
-        elif isinstance(node, promql_parser.VectorSelector):
-            longest = max(longest, node.offset or timedelta(0))
-
-    promql_parser.walk(promql_parser.parse(expression), post_visit=visit)
-    return longest
+    return lookback(expression, "expression")
 
 
 def _scale_route(route: dict[str, Any], scale: TimeScale, where: str) -> None:

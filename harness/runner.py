@@ -26,6 +26,7 @@ from harness.thresholds import threshold_of
 from harness.timeline import Timeline
 from harness.witnesses import WitnessAccount, Witnesses
 from harness.stack import RunningStack
+from harness.compression.rewrite import compress_expression
 from harness.timescale import TimeScale
 
 Progress = Callable[[str], None]
@@ -174,7 +175,7 @@ def observed_queries(
         if isinstance(expectation, (MetricPresent, MetricCrosses)):
             where = f"{scenario.path or scenario.name}: expectations.{index} ({expectation.type})"
             target = present if isinstance(expectation, MetricPresent) else sampled
-            target[expectation.query] = scale.compress_promql(expectation.query, where, evaluation_interval)
+            target[expectation.query] = compress_expression(expectation.query, scale, where).rewritten
     return present, sampled
 
 

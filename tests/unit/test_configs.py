@@ -83,8 +83,8 @@ def test_rule_for_and_expression_are_scaled_in_the_rendered_rule_file(tmp_path: 
     render_prometheus(source, tmp_path / "out", TWENTY)
 
     alert, record = rendered(tmp_path / "out" / "rules" / "app.yml")["groups"][0]["rules"]
-    assert (alert["expr"], alert["for"]) == ("rate(errors{}[15s]) > 0.05", "15s")
-    assert record["expr"] == "rate(errors{}[15s])"
+    assert (alert["expr"], alert["for"]) == ("rate(errors[15s]) > 0.05", "15s")
+    assert record["expr"] == "rate(errors[15s])"
 
 
 def test_alert_rules_are_summarised_with_real_time_for(tmp_path: Path) -> None:
@@ -93,7 +93,7 @@ def test_alert_rules_are_summarised_with_real_time_for(tmp_path: Path) -> None:
     (rule,) = render_prometheus(source, tmp_path / "out", TWENTY).rules
 
     assert (rule.name, rule.for_, rule.labels) == ("HighErrorRate", timedelta(minutes=5), {"severity": "critical"})
-    assert (rule.expr, rule.scaled_expr) == ("rate(errors[5m]) > 0.05", "rate(errors{}[15s]) > 0.05")
+    assert (rule.expr, rule.scaled_expr) == ("rate(errors[5m]) > 0.05", "rate(errors[15s]) > 0.05")
 
 
 def test_invalid_yaml_error_names_file_and_line(tmp_path: Path) -> None:

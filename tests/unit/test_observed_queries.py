@@ -22,7 +22,7 @@ def test_expectation_queries_are_written_in_real_time_and_sent_scaled() -> None:
     )
 
     assert present == {}
-    assert sampled == {query: 'sum(rate(http_requests_total{job="app"}[2s]))'}
+    assert sampled == {query: 'sum(rate(http_requests_total{job="app"}[1s500ms]))'}
 
 
 def test_a_plain_metric_query_is_sent_as_written() -> None:
