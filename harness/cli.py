@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from harness import engine, gate, mutate, mutants, mutation_report
+from harness.compression.files import compress_files
 from harness.errors import HarnessError, InvalidInput
 from harness.scenario import Scenario, Suite, load_scenario, load_suite_file
 from harness.stack import prepare_images, prepare_sidecar_image
@@ -130,6 +131,31 @@ def run_command(
     """Run scenario files on the stack and write a report."""
     _guarded(lambda: _run([load_scenario(path) for path in scenarios], "scenarios", stack, scale or DEFAULT_SCALE,
                           reports, lanes or 1), traceback)
+
+
+@app.command("compress")
+def compress_command(
+    paths: Annotated[list[Path], typer.Argument(help="rule files, a prometheus.yml, PrometheusRule manifests or folders")],
+    scale: Annotated[float, typer.Option("--scale", envvar="HARNESS_SCALE", help="time compression factor (>= 1)")],
+    out: Annotated[Path, typer.Option("--out", help="folder for the rewritten files and compression.json")],
+    traceback: TracebackOption = False,
+) -> None:
+    """Rewrite rules for a compressed run; say per rule whether its meaning is exact, adjusted or real-time only."""
+
+    def work() -> int:
+        outcome = compress_files(paths, TimeScale(scale), out)
+        counts = outcome.counts()
+        for entry in outcome.entries:
+            if entry.fidelity != "exact":
+                console.print(f"[yellow]{entry.fidelity}[/] {entry.file}:{entry.line} {entry.rule}: {entry.reason}",
+                              highlight=False)
+        console.print(
+            f"{len(outcome.entries)} rule(s) at ×{scale:g}: {counts['exact']} exact, {counts['adjusted']} adjusted, "
+            f"{counts['real-time only']} real-time only; wrote {len(outcome.written)} file(s) to {out}", highlight=False
+        )
+        return 0
+
+    _guarded(work, traceback)
 
 
 @app.command("images")

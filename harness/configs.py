@@ -15,7 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from harness import isolation, receivers, routing, yamlfile
 from harness.compression.rewrite import lookback
@@ -167,11 +166,11 @@ def render_prometheus(
     for key in PROMETHEUS_GLOBAL_DURATIONS:
         global_section.setdefault(key, PROMETHEUS_DEFAULTS[key])
     real = {key: parse_duration(global_section[key], f"{config_path}: global.{key}") for key in PROMETHEUS_GLOBAL_DURATIONS}
-    _scale_keys(global_section, PROMETHEUS_GLOBAL_DURATIONS, scale, f"{config_path}: global")
+    scale_keys(global_section, PROMETHEUS_GLOBAL_DURATIONS, scale, f"{config_path}: global")
     jobs = []
     for index, job in enumerate(config.get("scrape_configs") or []):
         jobs.append(_scrape_job(job, real["scrape_interval"], real["scrape_timeout"], f"{config_path}: scrape_configs[{index}]"))
-        _scale_keys(job, SCRAPE_CONFIG_DURATIONS, scale, f"{config_path}: scrape_configs[{index}]")
+        scale_keys(job, SCRAPE_CONFIG_DURATIONS, scale, f"{config_path}: scrape_configs[{index}]")
     rules: list[AlertRule | RecordingRule] = []
     compression: list[CompressedRule] = []
     for pattern in config.get("rule_files") or []:
@@ -225,7 +224,7 @@ def render_alertmanager(source_dir: Path, target_dir: Path, scale: TimeScale) ->
     _scale_route(route, scale, f"{config_path}: route")
     global_section = config.get("global") or {}
     if "resolve_timeout" in global_section:
-        _scale_keys(global_section, ("resolve_timeout",), scale, f"{config_path}: global")
+        scale_keys(global_section, ("resolve_timeout",), scale, f"{config_path}: global")
     redirected, endpoints = receivers.redirect(config, str(config_path))
     changes = isolation.isolate_http_clients(redirected, "alertmanager.yml")
     _dump_yaml(redirected, target_dir / "alertmanager.yml")
@@ -272,12 +271,12 @@ def longest_range(expression: str) -> timedelta:
 
 
 def _scale_route(route: dict[str, Any], scale: TimeScale, where: str) -> None:
-    _scale_keys(route, ROUTE_DURATIONS, scale, where)
+    scale_keys(route, ROUTE_DURATIONS, scale, where)
     for index, child in enumerate(route.get("routes") or []):
         _scale_route(child, scale, f"{where}.routes[{index}]")
 
 
-def _scale_keys(section: dict[str, Any], keys: tuple[str, ...], scale: TimeScale, where: str) -> None:
+def scale_keys(section: dict[str, Any], keys: tuple[str, ...], scale: TimeScale, where: str) -> None:
     for key in keys:
         if key in section and section[key] is not None:
             section[key] = scale.compress_text(str(section[key]), f"{where}.{key}")
@@ -294,4 +293,4 @@ def _load_yaml(path: Path) -> dict[str, Any]:
 
 
 def _dump_yaml(document: dict[str, Any], path: Path) -> None:
-    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    path.write_text(yamlfile.dump(document))

@@ -32,6 +32,30 @@ def load(path: Path) -> tuple[Any, dict[Location, int]]:
     return data, lines
 
 
+def load_all(path: Path) -> list[tuple[Any, dict[Location, int]]]:
+    """Every document of a multi-document YAML file (Kubernetes manifests), each with its lines."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError as error:
+        raise InvalidInput(f"{path}: file not found") from error
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+    try:
+        nodes = list(yaml.compose_all(text))
+        documents = list(yaml.safe_load_all(text))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        place = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise InvalidInput(f"{path}{place}: invalid YAML: {error.problem}") from error
+    loaded = []
+    for node, document in zip(nodes, documents):
+        lines: dict[Location, int] = {}
+        if node is not None:
+            _index(node, (), lines)
+        loaded.append((document, lines))
+    return loaded
+
+
 def validate(model: type[BaseModel], path: Path, data: Any, lines: dict[Location, int]) -> Any:
     """Validate `data` as `model`, or raise InvalidInput listing each problem as file:line: field: what."""
     try:
@@ -76,3 +100,23 @@ def _index(node: yaml.Node, location: Location, lines: dict[Location, int]) -> N
             here = (*location, index)
             lines[here] = item.start_mark.line + 1
             _index(item, here, lines)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (most PromQL) as literal blocks, so the expression reads as it was written."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
+    style = "|" if "\n" in text and not any(line != line.rstrip() for line in text.splitlines()) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
+
+
+def dump(document: Any) -> str:
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**16)
+
+
+def dump_all(documents: list[Any]) -> str:
+    return yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**16)

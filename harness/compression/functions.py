@@ -35,3 +35,12 @@ CALENDAR = frozenset({"hour", "minute", "month", "year", "day_of_month", "day_of
 
 #: Functions whose result is a point on the wall clock in seconds.
 CLOCK_READINGS = frozenset({"time", "timestamp"})
+
+#: Series the monitoring stack itself produces on its own (compressed) clocks: scrapes, rule
+#: evaluations, notification attempts. A count of them over a window needs no scaling back.
+STACK_CLOCK_METRIC_PREFIXES = ("prometheus_", "alertmanager_", "scrape_")
+STACK_CLOCK_METRICS = frozenset({"up"})
+
+
+def counts_stack_clock(metric: str) -> bool:
+    return metric in STACK_CLOCK_METRICS or metric.startswith(STACK_CLOCK_METRIC_PREFIXES)

@@ -11,7 +11,8 @@ Under it an expression is one of:
   a real per-second slope);
 - adjusted: it also needs a quantity put back: a count over a window N times shorter
   (`increase`, `delta`, `idelta`, `changes`, `resets`) or an age read from the wall clock
-  (`time() - x`), each multiplied by N;
+  (`time() - x`), each multiplied by N; a count of what the stack's own clocks produce (`up`,
+  `prometheus_*`, `alertmanager_*`: scrapes, evaluations, notification attempts) needs none;
 - real-time only: nothing sound exists (the calendar, a countdown to a date, a fixed `@`
   moment, a look-back longer than a run's history); such a rule is verified only at ×1.
 
@@ -29,7 +30,7 @@ from typing import Any, Literal
 import promql_parser
 
 from harness.compression import structure
-from harness.compression.functions import CALENDAR, WINDOW_COUNTS
+from harness.compression.functions import CALENDAR, WINDOW_COUNTS, counts_stack_clock
 from harness.compression.lexer import Token, line_and_column, tokenize
 from harness.compression.structure import PromQLError
 from harness.timescale import TimeScale, format_duration, parse_duration
@@ -42,6 +43,8 @@ _COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
 _SET_OPERATORS = frozenset({"and", "or", "unless"})
 _OPENING = frozenset({"(", "[", "{"})
 _CLOSING = frozenset({")", "]", "}"})
+_NOT_METRICS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "and", "or",
+                          "unless", "start", "end", "inf", "nan"})
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ def compress_expression(text: str, scale: TimeScale, where: str) -> CompressedEx
         name = token.text
         if name in WINDOW_COUNTS:
             closing = _matching(tokens, code, position + 1)
+            if _only_stack_clock(tokens, code[position + 1 : closing]):
+                continue
             edits += _wrap(token.start, tokens[code[closing]].end, factor)
             wraps += 1
             adjusted.append(
@@ -138,6 +143,19 @@ def _matching(tokens: list[Token], code: list[int], opening: int) -> int:
             if depth == 0:
                 return position
     raise PromQLError("unbalanced brackets")
+
+
+def _only_stack_clock(tokens: list[Token], span: list[int]) -> bool:
+    """Do the metrics read in `span` all come from the stack's own clocks (scrapes, evaluations)?"""
+    metrics = []
+    depth = 0
+    for index in span:
+        token = tokens[index]
+        depth += token.text == "{"
+        depth -= token.text == "}"
+        if token.kind == "identifier" and depth == 0 and token.text.lower() not in _NOT_METRICS:
+            metrics.append(token.text)
+    return bool(metrics) and all(counts_stack_clock(metric) for metric in metrics)
 
 
 def _age_end(tokens: list[Token], code: list[int], position: int) -> int | None:

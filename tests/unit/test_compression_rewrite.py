@@ -126,3 +126,9 @@ def test_what_no_rewrite_keeps_is_real_time_only_with_the_reason(expression: str
 
     assert compressed.fidelity == "real-time only"
     assert why in " ".join(compressed.reasons)
+
+
+def test_a_count_of_what_the_stacks_own_clocks_produce_is_not_scaled_back() -> None:
+    expression = 'increase(alertmanager_notifications_failed_total{job="alertmanager"}[10m]) > 0 or changes(up[10m]) > 3'
+
+    assert compress_expression(expression, FORTY, WHERE).fidelity == "exact"
