@@ -13,7 +13,7 @@ fall in (all as scaled for the run; see `harness.bounds`). One judge per expecta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from harness.bounds import Window
@@ -89,9 +89,27 @@ def evaluate(evidence: Evidence) -> list[Verdict]:
     """One verdict per expectation, in order, then the scenario-wide check that nothing paged unannounced."""
     from harness import judges
 
-    verdicts = [judges.judge(expectation, evidence) for expectation in evidence.scenario.expectations]
+    verdicts = [
+        _at_this_scale(expectation, judges.judge(expectation, evidence), evidence)
+        for expectation in evidence.scenario.expectations
+    ]
     unannounced = judges.unannounced(evidence)
     return verdicts + ([unannounced] if unannounced else [])
+
+
+def _at_this_scale(expectation: object, verdict: Verdict, evidence: Evidence) -> Verdict:
+    """A rule no compression keeps the meaning of is never verified by a compressed run."""
+    alert = getattr(expectation, "alert", None)
+    if evidence.scale.factor == 1 or alert is None or verdict.status == "failed":
+        return verdict
+    rule = next((rule for rule in evidence.prometheus.rules if rule.name == alert), None)
+    if rule is None or rule.compression is None or rule.fidelity != "real-time only":
+        return verdict
+    return replace(
+        verdict, status="inconclusive", passed=False,
+        detail=f"not verified at this scale: {alert} is real-time only at ×{evidence.scale.factor:g} "
+               f"({rule.compression.reason}); verify it at ×1 (the nightly suite). Seen here: {verdict.detail}",
+    )
 
 
 def check_receivers(scenario: Scenario, alertmanager: AlertmanagerSettings) -> None:

@@ -111,8 +111,17 @@ def to_data(report: RunReport) -> dict[str, Any]:
             {**dataclasses.asdict(change), "text": change.describe()}
             for settings in (report.prometheus, report.alertmanager) if settings for change in settings.isolation
         ],
+        "compression": _compression(report),
         "scenarios": [_scenario(result, report.scale) for result in report.results],
     }
+
+
+def _compression(report: RunReport) -> dict[str, Any]:
+    """What compression did to each rule, and which rules this scale cannot verify."""
+    entries = list(report.prometheus.compression) if report.prometheus else []
+    counts = {fidelity: sum(entry.fidelity == fidelity for entry in entries)
+              for fidelity in ("exact", "adjusted", "real-time only")}
+    return {"counts": counts, "rules": [entry.as_json() for entry in entries]}
 
 
 def _scenario(result: ScenarioResult, scale: float) -> dict[str, Any]:
