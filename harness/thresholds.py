@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import promql_parser
+from harness.compression.lexer import Token, tokenize
 
 _FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}
 _ABOVE = {">", ">="}
@@ -53,27 +53,76 @@ class Threshold:
 
 
 def threshold_of(expression: str) -> Threshold | None:
-    """The comparison at the top of `expression` (through `and` / `unless`), or None."""
-    try:
-        node = promql_parser.parse(expression)
-    except ValueError:
+    """The comparison at the top of `expression` (through `and` / `unless`), or None.
+
+    The left-hand side is cut from the text as written, never printed back from a parsed tree,
+    so its strings and escapes are the rule's own.
+    """
+    tokens = [token for token in tokenize(expression) if token.significant]
+    if any(token.kind == "unknown" for token in tokens):
         return None
-    while isinstance(node, promql_parser.BinaryExpr) and str(node.op) in ("and", "unless"):
-        node = node.lhs
-    while isinstance(node, promql_parser.ParenExpr):
-        node = node.expr
-    if not isinstance(node, promql_parser.BinaryExpr):
+    first = _before_top_level(tokens, {"and", "unless"}, stop_at={"or"})
+    if first is None:
         return None
-    op = str(node.op)
-    if op not in _FLIPPED or _returns_bool(node):
+    while len(first) > 2 and first[0].text == "(" and _closing(first, 0) == len(first) - 1:
+        first = first[1:-1]
+    comparisons = [index for index, depth in _top_level(first) if first[index].text in _FLIPPED]
+    if len(comparisons) != 1:
         return None
-    if isinstance(node.rhs, promql_parser.NumberLiteral):
-        return Threshold(node.lhs.prettify(), op, float(node.rhs.val))
-    if isinstance(node.lhs, promql_parser.NumberLiteral):
-        return Threshold(node.rhs.prettify(), _FLIPPED[op], float(node.lhs.val))
+    at = comparisons[0]
+    if at + 1 < len(first) and first[at + 1].text.lower() == "bool":
+        return None
+    left, right = first[:at], first[at + 1 :]
+    op = first[at].text
+    if _number(right) is not None and left:
+        return Threshold(_text(expression, left), op, _number(right))  # type: ignore[arg-type]
+    if _number(left) is not None and right:
+        return Threshold(_text(expression, right), _FLIPPED[op], _number(left))  # type: ignore[arg-type]
     return None
 
 
-def _returns_bool(node: promql_parser.BinaryExpr) -> bool:
-    modifier = node.modifier
-    return bool(modifier is not None and getattr(modifier, "return_bool", False))
+def _top_level(tokens: list[Token]) -> list[tuple[int, int]]:
+    """(index, depth) of every token not inside brackets."""
+    found, depth = [], 0
+    for index, token in enumerate(tokens):
+        if token.text in ("(", "[", "{"):
+            depth += 1
+        elif token.text in (")", "]", "}"):
+            depth -= 1
+        elif depth == 0:
+            found.append((index, depth))
+    return found
+
+
+def _before_top_level(tokens: list[Token], words: set[str], stop_at: set[str]) -> list[Token] | None:
+    for index, _ in _top_level(tokens):
+        word = tokens[index].text.lower()
+        if word in stop_at:
+            return None
+        if word in words:
+            return tokens[:index]
+    return tokens
+
+
+def _closing(tokens: list[Token], opening: int) -> int:
+    depth = 0
+    for index in range(opening, len(tokens)):
+        depth += tokens[index].text in ("(", "[", "{")
+        depth -= tokens[index].text in (")", "]", "}")
+        if depth == 0:
+            return index
+    return -1
+
+
+def _number(tokens: list[Token]) -> float | None:
+    sign = 1.0
+    if len(tokens) == 2 and tokens[0].text in ("-", "+"):
+        sign, tokens = (-1.0 if tokens[0].text == "-" else 1.0), tokens[1:]
+    if len(tokens) != 1 or tokens[0].kind != "number":
+        return None
+    text = tokens[0].text
+    return sign * (float(int(text, 16)) if text.lower().startswith("0x") else float(text))
+
+
+def _text(expression: str, tokens: list[Token]) -> str:
+    return expression[tokens[0].start : tokens[-1].end].strip()

@@ -32,7 +32,8 @@ class _AppFault(BaseModel):
         return self.model_dump(exclude={"kind"})
 
     def body_for(self, stack: RunningStack) -> dict[str, Any]:
-        """The control request for this stack; rates given in production time are scaled here."""
+        """The control request for this stack. Rates are sent as written: under the clock model a
+        compressed run keeps every per-second rate real (README, "Time compression")."""
         return self.body()
 
     def start(self, stack: RunningStack) -> None:
@@ -196,22 +197,21 @@ class BusinessGauge(_AppFault):
 
 
 class BusinessRate(_AppFault):
-    """Drive a business counter (credits consumed, signups, ...) at a rate per production second.
+    """Drive a business counter (credits consumed, signups, ...) at a real rate per second.
 
-    The rate is scaled with the run, so a compressed run sees the same totals, balances and
-    trends at the same (scaled) moments as a real-time one.
+    Under the clock model the rate is the same at every scale: `rate()` and `predict_linear()`
+    read what they would in production, while a count over a compressed window (`increase`) is
+    scaled back by the rule rewrite. A balance drained by the rate moves N times less in a run
+    compressed N times; a verdict that depends on how far it travels belongs to the x1 suite.
     """
 
     kind: Literal["business_rate"] = "business_rate"
     control_kind: ClassVar[str] = "business_rate"
     counter: str
-    per_second: float = Field(gt=0, le=100_000, description="per second of production time")
-
-    def body_for(self, stack: RunningStack) -> dict[str, Any]:
-        return {**self.body(), "per_second": self.per_second * stack.scale.factor}
+    per_second: float = Field(gt=0, le=100_000, description="per second, at every time scale")
 
     def describe(self) -> str:
-        return f"business counter {self.counter} driven at {self.per_second:g}/s (production time)"
+        return f"business counter {self.counter} driven at {self.per_second:g}/s"
 
 
 def _control(stack: RunningStack, method: str, path: str, body: dict[str, object] | None) -> None:

@@ -8,10 +8,10 @@ def stack_at(scale: float) -> SimpleNamespace:
     return SimpleNamespace(scale=TimeScale(scale))
 
 
-def test_a_business_rate_is_per_production_second_and_sped_up_with_the_run() -> None:
+def test_a_business_rate_keeps_its_real_per_second_value_at_every_scale() -> None:
     fault = BusinessRate(counter="credits_consumed", per_second=4)
 
-    assert fault.body_for(stack_at(40))["per_second"] == 160  # type: ignore[arg-type]
+    assert fault.body_for(stack_at(40))["per_second"] == 4  # type: ignore[arg-type]
     assert fault.body_for(stack_at(1))["per_second"] == 4  # type: ignore[arg-type]
 
 

@@ -36,3 +36,19 @@ def test_a_comparison_with_zero_has_no_nearness() -> None:
     threshold = threshold_of("up == 0")
 
     assert threshold is not None and not threshold.comparable and threshold.approach([1.0]) is None
+
+
+def test_the_left_hand_side_keeps_the_rules_own_strings_and_escapes() -> None:
+    threshold = threshold_of('sum(rate(x_bucket{le=~"1(\\\\.0)?", a="it\\"s"}[5m])) > 3')
+
+    assert threshold is not None and threshold.lhs == 'sum(rate(x_bucket{le=~"1(\\\\.0)?", a="it\\"s"}[5m]))'
+
+
+def test_a_disjunction_has_no_single_threshold() -> None:
+    assert threshold_of("rate(a[5m]) > 0.5 or rate(b[5m]) > 1") is None
+
+
+def test_an_adjusted_count_is_read_with_its_scaling() -> None:
+    threshold = threshold_of("((increase(e[3m])) * 20) > 100")
+
+    assert threshold is not None and (threshold.lhs, threshold.value) == ("((increase(e[3m])) * 20)", 100.0)
