@@ -36,4 +36,5 @@ def test_path_is_the_last_resort(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("HARNESS_PROMTOOL", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(tools, "_venv_bins", lambda: [tmp_path / "venv-bin"])
-    assert tools.promtool() == _executable(tmp_path / "promtool")
+    found = _executable(tmp_path / "promtool")
+    assert tools.promtool() == found
