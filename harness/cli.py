@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from harness import engine, gate, mutate, mutants, mutation_report
-from harness.compression.files import compress_files
+from harness.compression.files import check_with_promtool, compress_files
 from harness.errors import HarnessError, InvalidInput
 from harness.scenario import Scenario, Suite, load_scenario, load_suite_file
 from harness.stack import prepare_images, prepare_sidecar_image
@@ -138,12 +138,16 @@ def compress_command(
     paths: Annotated[list[Path], typer.Argument(help="rule files, a prometheus.yml, PrometheusRule manifests or folders")],
     scale: Annotated[float, typer.Option("--scale", envvar="HARNESS_SCALE", help="time compression factor (>= 1)")],
     out: Annotated[Path, typer.Option("--out", help="folder for the rewritten files and compression.json")],
+    check: Annotated[bool, typer.Option("--check/--no-check",
+                                        help="check the rewritten rules with the stack's promtool")] = True,
     traceback: TracebackOption = False,
 ) -> None:
     """Rewrite rules for a compressed run; say per rule whether its meaning is exact, adjusted or real-time only."""
 
     def work() -> int:
         outcome = compress_files(paths, TimeScale(scale), out)
+        if check:
+            check_with_promtool(outcome)
         counts = outcome.counts()
         for entry in outcome.entries:
             if entry.fidelity != "exact":
@@ -151,7 +155,8 @@ def compress_command(
                               highlight=False)
         console.print(
             f"{len(outcome.entries)} rule(s) at ×{scale:g}: {counts['exact']} exact, {counts['adjusted']} adjusted, "
-            f"{counts['real-time only']} real-time only; wrote {len(outcome.written)} file(s) to {out}", highlight=False
+            f"{counts['real-time only']} real-time only; wrote {len(outcome.written)} file(s) to {out}"
+            + ("; promtool accepts every rewritten rule file" if check and outcome.rule_files else ""), highlight=False
         )
         return 0
 

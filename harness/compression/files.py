@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import glob
 import json
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import yamlfile
+from harness import tools, yamlfile
 from harness.compression.rules import CompressedRule, CompressionRefused, compress_rule_document
 from harness.configs import scale_keys
 from harness.errors import ConfigError, InvalidInput
@@ -37,6 +39,8 @@ class SourceFile:
 class CompressionOutcome:
     entries: tuple[CompressedRule, ...]
     written: tuple[Path, ...]
+    #: The rewritten rule files, for `promtool check rules`.
+    rule_files: tuple[Path, ...] = ()
 
     def counts(self) -> dict[str, int]:
         counts = {"exact": 0, "adjusted": 0, "real-time only": 0}
@@ -113,7 +117,36 @@ def compress_files(paths: list[Path], scale: TimeScale, out: Path) -> Compressio
     report.write_text(json.dumps(
         {"scale": scale.factor, "rules": [entry.as_json() for entry in entries]}, indent=2, ensure_ascii=False
     ) + "\n")
-    return CompressionOutcome(tuple(entries), tuple(target for target, _ in rendered) + (report,))
+    rule_files = tuple(out / source.name for source in sources if source.kind == "rules")
+    return CompressionOutcome(tuple(entries), tuple(target for target, _ in rendered) + (report,), rule_files)
+
+
+def check_with_promtool(outcome: CompressionOutcome) -> None:
+    """`promtool check rules` on every rewritten rule file; a refusal is the rewrite's fault, said as such.
+
+    A PrometheusRule manifest's groups are checked as the plain rule file the operator would make of them.
+    """
+    if not outcome.rule_files:
+        return
+    with tempfile.TemporaryDirectory(prefix="harness-compress-") as scratch:
+        plain = [_plain_rules(path, Path(scratch) / f"{index}-{path.name}") for index, path in enumerate(outcome.rule_files)]
+        checked = subprocess.run([str(tools.promtool()), "check", "rules", *map(str, plain)], capture_output=True, text=True)
+    if checked.returncode != 0:
+        raise CompressionRefused(
+            "the stack's promtool refuses the rewritten rules (a bug in the rewrite: please report it with these "
+            f"lines):\n{checked.stdout}{checked.stderr}".rstrip()
+        )
+
+
+def _plain_rules(path: Path, scratch: Path) -> Path:
+    groups = []
+    for document, _ in yamlfile.load_all(path):
+        if isinstance(document, dict) and document.get("kind") == "PrometheusRule":
+            groups.extend((document.get("spec") or {}).get("groups") or [])
+        elif isinstance(document, dict) and "groups" in document:
+            return path
+    scratch.write_text(yamlfile.dump({"groups": groups}))
+    return scratch
 
 
 def _compress_file(source: SourceFile, scale: TimeScale) -> tuple[str, list[CompressedRule]]:
