@@ -210,8 +210,8 @@ def candidate_scales(requested: float) -> list[float]:
 def choose_scale(scenario: str, requested: float, limits: list[AnyLimit]) -> ScaleChoice:
     """The highest candidate scale at which every limit holds, with the arithmetic of those that lowered it.
 
-    If even real time does not satisfy a limit, compression is not what distorts it: the scenario
-    runs at ×1 and the reason says so.
+    If even real time does not satisfy a limit, no scale is faithful and compression is not what
+    distorts it: the scenario runs at ×1 and the reason says so.
     """
     broken = [limit for limit in limits if not limit.holds(requested)]
     if not broken:
@@ -219,8 +219,8 @@ def choose_scale(scenario: str, requested: float, limits: list[AnyLimit]) -> Sca
     chosen = next((scale for scale in candidate_scales(requested) if all(l.holds(scale) for l in limits)), None)
     if chosen is None:
         reasons = tuple(
-            f"{limit.why(requested)}; even at ×1 ({limit.explain(1)}): the stack's own behaviour, not "
-            "compression's, so it runs in real time" for limit in broken
+            f"{limit.why(requested)}; even at ×1 ({limit.explain(1)}): no scale is faithful, compression is not "
+            "the cause, so it runs in real time" for limit in broken
         )
         return ScaleChoice(scenario, requested, 1.0, reasons)
     reasons = tuple(f"{limit.why(requested)}; highest faithful scale ×{chosen:g} ({limit.explain(chosen)})"

@@ -2,10 +2,11 @@
 
 - Scrape durations, healthy: Prometheus's own `lastScrapeDuration` per target.
 - Scrape durations under a scenario's fault: the fault is switched on (the scenario's own
-  declaration: PostgreSQL stopped, say), and every scrape target whose service depends on the
-  faulted one is fetched from inside the stack network, as Prometheus would, with no timeout
-  shorter than 15 s, so a slow answer is measured instead of cut off. The same is done healthy
-  first, to show the two methods agree. The fault is undone and the stack waits until healthy.
+  declaration: PostgreSQL stopped, say), Prometheus is paused, and every scrape target whose
+  service depends on the faulted one is fetched from inside the stack network, as Prometheus
+  would, waiting up to the real (unscaled) scrape timeout × the margin, so a slow answer is
+  measured instead of cut off at the scaled timeout. The same is done healthy first, to show the
+  two methods agree. The fault is undone and the stack waits until healthy.
 - The host's CPU busy share (from /proc/stat, which node-exporter reads too) every 0.25 s while
   the harness does what it does between scenarios: restart Prometheus and Alertmanager and start
   Locust; and for a couple of seconds while it is idle.
@@ -33,7 +34,6 @@ from harness.stack import RunningStack, _wait_healthy
 
 Progress = Callable[[str], None]
 DIRECT_SAMPLES = 3
-DIRECT_TIMEOUT = 15
 CPU_STEP = 0.25
 IDLE_SECONDS = 2.0
 LOCUST_SECONDS = 3.0
@@ -50,6 +50,10 @@ def measure(live: RunningStack, scenarios: list[Scenario], output_dir: Path, pro
     targets = _targets(live)
     scrapes = [ScrapeFigure(job, target, seconds, how="Prometheus lastScrapeDuration")
                for job, target, _, seconds in targets]
+    # Longer than any scale could need: what does not answer by then is not faithful even at ×1.
+    settings = live.prometheus_settings
+    patience = limits.SCRAPE_MARGIN * max((job.timeout.total_seconds() for job in settings.jobs),
+                                          default=settings.scrape_timeout.total_seconds()) + 1
     conditions: list[FaultCondition] = []
     for scenario in scenarios:
         conditions += [c for c in limits.fault_conditions(scenario) if c not in conditions]
@@ -59,14 +63,14 @@ def measure(live: RunningStack, scenarios: list[Scenario], output_dir: Path, pro
         if not watchers:
             continue
         for job, target, url in watchers:
-            scrapes.append(ScrapeFigure(job, target, *_worst_direct(live, url), how=_DIRECT))
+            scrapes.append(ScrapeFigure(job, target, *_worst_direct(live, url, patience), how=_DIRECT))
         progress(f"measuring scrapes with {condition.describe()}: {', '.join(t for _, t, _ in watchers)}")
         fault = _fault(condition)
         with _prometheus_paused(live):
             try:
                 fault.start(live)
                 for job, target, url in watchers:
-                    scrapes.append(ScrapeFigure(job, target, *_worst_direct(live, url), how=_DIRECT,
+                    scrapes.append(ScrapeFigure(job, target, *_worst_direct(live, url, patience), how=_DIRECT,
                                                 condition=condition))
             finally:
                 fault.stop(live)
@@ -78,7 +82,7 @@ def measure(live: RunningStack, scenarios: list[Scenario], output_dir: Path, pro
     return Figures(tuple(scrapes), cpu, polling.monotonic() - started)
 
 
-_DIRECT = f"worst of {DIRECT_SAMPLES} direct GETs from the stack network"
+_DIRECT = f"worst of up to {DIRECT_SAMPLES} direct GETs from the stack network, Prometheus paused"
 
 
 @contextlib.contextmanager
@@ -120,9 +124,9 @@ def _fault(condition: FaultCondition) -> FaultSpec:
     return TypeAdapter(FaultSpec).validate_python({"kind": condition.kind, "service": condition.service})
 
 
-def _worst_direct(live: RunningStack, url: str, header: float = DIRECT_TIMEOUT) -> tuple[float, bool]:
+def _worst_direct(live: RunningStack, url: str, patience: float) -> tuple[float, bool]:
     """The slowest of a few GETs of `url`, timed inside the publisher container on the stack network,
-    and whether it gave up (no answer within DIRECT_TIMEOUT)."""
+    and whether it gave up (no answer within `patience` seconds; then it stops trying)."""
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or 80
     path = parts.path or "/metrics"
@@ -130,13 +134,13 @@ def _worst_direct(live: RunningStack, url: str, header: float = DIRECT_TIMEOUT) 
         path += "?" + parts.query
     # Prometheus tells the target its timeout; an exporter may bound its work by it, so say it too.
     request = (f"GET {path} HTTP/1.0\\r\\nHost: {host}:{port}\\r\\n"
-               f"X-Prometheus-Scrape-Timeout-Seconds: {header:g}\\r\\n\\r\\n")
+               f"X-Prometheus-Scrape-Timeout-Seconds: {patience:g}\\r\\n\\r\\n")
     one = (f"exec 3<>/dev/tcp/{host}/{port} || exit 3; printf '{request}' >&3; "
            "read -r status <&3; cat <&3 >/dev/null; echo \"$status\"")
     script = (
         f"for i in $(seq {DIRECT_SAMPLES}); do s=$(date +%s%N); "
-        f"status=$(timeout {DIRECT_TIMEOUT} bash -c {shlex.quote(one)}) || status=\"failed $?\"; "
-        "e=$(date +%s%N); echo \"$(( (e - s) / 1000 )) $status\"; done"
+        f"status=$(timeout {patience:g} bash -c {shlex.quote(one)}) || status=\"failed $?\"; "
+        "e=$(date +%s%N); echo \"$(( (e - s) / 1000 )) $status\"; case $status in failed*) break;; esac; done"
     )
     container = _publisher(live)
     try:

@@ -86,7 +86,7 @@ def test_a_target_too_slow_even_in_real_time_runs_in_real_time_and_says_compress
 
     assert choice.chosen == 1
     assert "gave no answer within 15.0 s" in choice.describe()
-    assert "even at ×1 (timeout 10.00 s < 15.00 s × 1.2 margin): the stack's own behaviour, not compression's" in (
+    assert "even at ×1 (timeout 10.00 s < 15.00 s × 1.2 margin): no scale is faithful, compression is not the cause" in (
         choice.describe())
 
 
