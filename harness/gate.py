@@ -92,7 +92,7 @@ def run_gate(
     try:
         renders = {scale.factor: rendered}
         scales = [scale] * len(scenarios)
-        if scale_limits != "off" and scale.factor > 1 and measurements.needs_measuring(scenarios, rendered.prometheus):
+        if scale_limits != "off" and scale.factor > 1 and measurements.needs_measuring(scenarios, rendered.prometheus, stack):
             run.figures = _measure(stack, rendered, scale, run_id, run_dir, scenarios, progress)
             run.choices = limits.choose(scenarios, run.figures, rendered.prometheus, scale.factor)
             for choice in run.choices:

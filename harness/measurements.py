@@ -31,6 +31,7 @@ from harness.load import LoadProfile, LoadRun
 from harness.limits import CpuFigure, FaultCondition, Figures, ScrapeFigure
 from harness.scenario import Scenario
 from harness.stack import RunningStack, _wait_healthy
+from harness.stackfile import Stack
 
 Progress = Callable[[str], None]
 DIRECT_SAMPLES = 3
@@ -39,9 +40,18 @@ IDLE_SECONDS = 2.0
 LOCUST_SECONDS = 3.0
 
 
-def needs_measuring(scenarios: list[Scenario], prometheus: limits.PrometheusSettings) -> bool:
-    """Whether any scenario has a fault or a rule whose figures a time scale could outrun."""
-    return any(limits.fault_conditions(s) or limits.host_cpu_rules(s, prometheus) for s in scenarios)
+def needs_measuring(scenarios: list[Scenario], prometheus: limits.PrometheusSettings, stack: Stack) -> bool:
+    """Whether any scenario has a fault or a rule whose figures a time scale could outrun.
+
+    A fault counts if some service other than Prometheus depends on the one it takes away (an
+    exporter watching its server): only such a watcher can answer slower because of it.
+    """
+    def watched(condition: FaultCondition) -> bool:
+        return any(condition.service in service.depends_on and service.harness.role != "prometheus"
+                   for service in stack.services.values())
+
+    return any(any(map(watched, limits.fault_conditions(s))) or limits.host_cpu_rules(s, prometheus)
+               for s in scenarios)
 
 
 def measure(live: RunningStack, scenarios: list[Scenario], output_dir: Path, progress: Progress = lambda _: None) -> Figures:
