@@ -101,15 +101,22 @@ def run_gate(
             if scale_limits == "refuse":
                 limits.refuse_lowered(run.choices)
             scales = [TimeScale(choice.chosen) for choice in run.choices]
-            for scenario, lowered in zip(scenarios, scales):
+            for scenario, lowered, choice in zip(scenarios, scales, run.choices):
+                if not choice.faithful:
+                    continue
                 if lowered.factor not in renders:
                     renders[lowered.factor] = render_configs(stack, run_dir / f"scale-{lowered.factor:g}", lowered)
                 bounds.check_deadlines(scenario, renders[lowered.factor].prometheus,
                                        renders[lowered.factor].alertmanager)
-        plan = plan_lanes(scenarios, lanes, [s.factor for s in scales])
+        for index, choice in enumerate(run.choices):
+            if not choice.faithful:
+                results[index] = runner.ScenarioResult(scenarios[index], skipped=choice.describe(), scale=scale.factor)
+        runnable = [index for index in range(len(scenarios)) if index not in results]
+        plan = [[runnable[i] for i in lane]
+                for lane in plan_lanes([scenarios[i] for i in runnable], lanes, [scales[i].factor for i in runnable])]
         if len(plan) == 1:
             _run_lane(plan[0], scenarios, _Lane(stack, renders, scales, run_id, run_dir, progress, run, results))
-        else:
+        elif plan:
             _run_lanes_side_by_side(plan, scenarios, stack, renders, scales, run_id, run_dir, progress, run, results)
     except HarnessError as error:
         run.error = f"{type(error).__name__}: {error}"

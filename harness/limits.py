@@ -190,12 +190,16 @@ class ScaleChoice:
     requested: float
     chosen: float
     reasons: tuple[str, ...] = ()
+    #: False when not even real time satisfies its limits: the scenario is not run, and not verified.
+    faithful: bool = True
 
     @property
     def lowered(self) -> bool:
-        return self.chosen < self.requested
+        return self.chosen < self.requested or not self.faithful
 
     def describe(self) -> str:
+        if not self.faithful:
+            return f"{self.scenario}: not run, no scale is faithful: " + "; ".join(self.reasons)
         if not self.lowered:
             return f"{self.scenario}: ×{self.chosen:g} as requested"
         return f"{self.scenario}: ×{self.requested:g} lowered to ×{self.chosen:g}: " + "; ".join(self.reasons)
@@ -211,7 +215,8 @@ def choose_scale(scenario: str, requested: float, limits: list[AnyLimit]) -> Sca
     """The highest candidate scale at which every limit holds, with the arithmetic of those that lowered it.
 
     If even real time does not satisfy a limit, no scale is faithful and compression is not what
-    distorts it: the scenario runs at ×1 and the reason says so.
+    distorts it: the choice says so, and the scenario is not run (a verdict would be the figure's,
+    not the stack's).
     """
     broken = [limit for limit in limits if not limit.holds(requested)]
     if not broken:
@@ -219,10 +224,10 @@ def choose_scale(scenario: str, requested: float, limits: list[AnyLimit]) -> Sca
     chosen = next((scale for scale in candidate_scales(requested) if all(l.holds(scale) for l in limits)), None)
     if chosen is None:
         reasons = tuple(
-            f"{limit.why(requested)}; even at ×1 ({limit.explain(1)}): no scale is faithful, compression is not "
-            "the cause, so it runs in real time" for limit in broken
+            f"{limit.why(requested)}; even at ×1 ({limit.explain(1)}), so compression is not the cause"
+            for limit in broken
         )
-        return ScaleChoice(scenario, requested, 1.0, reasons)
+        return ScaleChoice(scenario, requested, 1.0, reasons, faithful=False)
     reasons = tuple(f"{limit.why(requested)}; highest faithful scale ×{chosen:g} ({limit.explain(chosen)})"
                     for limit in broken)
     return ScaleChoice(scenario, requested, chosen, reasons)
