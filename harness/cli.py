@@ -211,7 +211,8 @@ def _run(
         console.print(f"measured: {line}", highlight=False)
     for choice in run.choices:
         if choice.lowered:
-            console.print(f"[yellow]scale lowered[/] {choice.describe()}", highlight=False)
+            mark = "[yellow]scale lowered[/]" if choice.faithful else "[red]not run[/]"
+            console.print(f"{mark} {choice.describe()}", highlight=False)
     for result in run.results:
         mark = {"verified": "[green]pass[/]", "skipped": "[yellow]SKIPPED[/]",
                 "inconclusive": "[yellow]INCONCLUSIVE[/]"}.get(result.status, "[red]FAIL[/]")
