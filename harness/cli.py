@@ -33,6 +33,13 @@ LanesOption = Annotated[
     typer.Option("--lanes", envvar="HARNESS_LANES", min=1, max=4,
                  help="stacks running scenarios side by side; each lane has its own stack"),
 ]
+ScaleLimitsOption = Annotated[
+    str,
+    typer.Option("--scale-limits", envvar="HARNESS_SCALE_LIMITS",
+                 help="lower: run a scenario the scale would distort at the highest faithful scale (measured); "
+                      "refuse: exit 2 instead; off: do not measure"),
+]
+SCALE_LIMITS = ("lower", "refuse", "off")
 DEFAULT_STACK = Path("compose/docker-compose.yml")
 DEFAULT_SUITE = Path("scenarios/suites/default.yml")
 
@@ -44,6 +51,7 @@ def gate_command(
     stack: StackOption = DEFAULT_STACK,
     scale: ScaleOption = None,
     lanes: LanesOption = None,
+    scale_limits: ScaleLimitsOption = "lower",
     reports: ReportsOption = Path("reports"),
     traceback: TracebackOption = False,
 ) -> None:
@@ -52,7 +60,7 @@ def gate_command(
     def work() -> int:
         suite_model, scenarios = _suite(suite, only)
         return _run(scenarios, suite_model.name, stack, scale or suite_model.scale or DEFAULT_SCALE, reports,
-                    lanes or suite_model.lanes)
+                    lanes or suite_model.lanes, scale_limits)
 
     _guarded(work, traceback)
 
@@ -125,12 +133,13 @@ def run_command(
     stack: StackOption = DEFAULT_STACK,
     scale: ScaleOption = None,
     lanes: LanesOption = None,
+    scale_limits: ScaleLimitsOption = "lower",
     reports: ReportsOption = Path("reports"),
     traceback: TracebackOption = False,
 ) -> None:
     """Run scenario files on the stack and write a report."""
     _guarded(lambda: _run([load_scenario(path) for path in scenarios], "scenarios", stack, scale or DEFAULT_SCALE,
-                          reports, lanes or 1), traceback)
+                          reports, lanes or 1, scale_limits), traceback)
 
 
 @app.command("compress")
@@ -210,7 +219,12 @@ def _suite(path: Path, only: list[str]) -> tuple[Suite, list[Scenario]]:
     return suite, scenarios
 
 
-def _run(scenarios: list[Scenario], name: str, stack: Path, scale: float, reports: Path, lanes: int) -> int:
+def _run(
+    scenarios: list[Scenario], name: str, stack: Path, scale: float, reports: Path, lanes: int,
+    scale_limits: str = "lower",
+) -> int:
+    if scale_limits not in SCALE_LIMITS:
+        raise InvalidInput(f"--scale-limits: {scale_limits!r} is not one of {', '.join(SCALE_LIMITS)}")
     run_id = gate.new_run_id()
     side_by_side = f" in {lanes} lanes" if lanes > 1 else ""
     console.print(f"run [bold]{run_id}[/]: {len(scenarios)} scenario(s) at time scale ×{scale:g}{side_by_side}")
@@ -218,15 +232,23 @@ def _run(scenarios: list[Scenario], name: str, stack: Path, scale: float, report
         with console.status("starting") as status:
             run, path = gate.run_gate(
                 scenarios, name, stack, TimeScale(scale), reports,
-                lambda message: (status.update(message), _progress(message)), run_id, lanes,
+                lambda message: (status.update(message[:120]), _progress(message)), run_id, lanes,
+                scale_limits,  # type: ignore[arg-type]
             )
     except HarnessError:
         console.print(f"report: {reports / run_id / 'report.md'}")
         raise
+    for line in run.figures.lines() if run.figures else []:
+        console.print(f"measured: {line}", highlight=False)
+    for choice in run.choices:
+        if choice.lowered:
+            mark = "[yellow]scale lowered[/]" if choice.faithful else "[red]not run[/]"
+            console.print(f"{mark} {choice.describe()}", highlight=False)
     for result in run.results:
         mark = {"verified": "[green]pass[/]", "skipped": "[yellow]SKIPPED[/]",
                 "inconclusive": "[yellow]INCONCLUSIVE[/]"}.get(result.status, "[red]FAIL[/]")
-        console.print(f"{mark} {result.scenario.name}")
+        slower = f" (at ×{result.scale:g}, not ×{scale:g})" if result.scale != scale else ""
+        console.print(f"{mark} {result.scenario.name}{slower}")
         for verdict in result.verdicts:
             sign = {"verified": "[green]✓[/]", "inconclusive": "[yellow]?[/]"}.get(verdict.status, "[red]✗[/]")
             console.print(f"    {sign} {verdict.expectation}: {verdict.detail}")

@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Literal
 
-from harness import bounds, expectations, polling, report, runner
+from harness import bounds, expectations, limits, measurements, polling, report, runner
 from harness.errors import HarnessError, InvalidInput
 from harness.report import RunReport
 from harness.scenario import Scenario
@@ -20,6 +21,8 @@ from harness.stackfile import Stack, load_stack
 from harness.timescale import TimeScale
 
 Progress = Callable[[str], None]
+#: What to do when a measured figure says the requested scale would distort a scenario.
+ScaleLimits = Literal["lower", "refuse", "off"]
 #: Stacks boot one at a time, also across gate runs in one process (`harness mutate` runs several side
 #: by side): two boots at once starve each other's health checks on a 2-core machine.
 BOOT_LOCK = threading.Lock()
@@ -49,12 +52,18 @@ def run_gate(
     progress: Progress = lambda _: None,
     run_id: str | None = None,
     lanes: int = 1,
+    scale_limits: ScaleLimits = "lower",
 ) -> tuple[RunReport, Path]:
     """Run `scenarios` on `lanes` stacks side by side; always write a report. Bad input raises before anything starts.
 
     On each stack the scenarios of its lane run one after another, reset in between; a scenario
     that asks for a fresh stack gets one. Stacks share nothing, so scenarios in different lanes
     cannot interfere.
+
+    Where a scenario's figures (a scrape's answer time under its fault, the host's CPU under a
+    host CPU rule) need it, they are measured on a stack of their own first (harness.measurements),
+    and a scenario the requested scale would distort runs at the highest scale that keeps it
+    faithful, on stacks rendered for that scale (`scale_limits="refuse"` refuses instead).
     """
     run_id = run_id or new_run_id()
     run_dir = (reports_dir / run_id).resolve()
@@ -77,15 +86,38 @@ def run_gate(
         started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         prometheus=rendered.prometheus, alertmanager=rendered.alertmanager, lanes=lanes,
     )
-    plan = plan_lanes(scenarios, lanes)
     results: dict[int, runner.ScenarioResult] = {}
     polling.reset_cancellation()
     started = polling.monotonic()
     try:
+        renders = {scale.factor: rendered}
+        scales = [scale] * len(scenarios)
+        if scale_limits != "off" and scale.factor > 1 and measurements.needs_measuring(scenarios, rendered.prometheus, stack):
+            run.figures = _measure(stack, rendered, scale, run_id, run_dir, scenarios, progress)
+            run.choices = limits.choose(scenarios, run.figures, rendered.prometheus, scale.factor)
+            for choice in run.choices:
+                if choice.lowered:
+                    progress(choice.describe())
+            if scale_limits == "refuse":
+                limits.refuse_lowered(run.choices)
+            scales = [TimeScale(choice.chosen) for choice in run.choices]
+            for scenario, lowered, choice in zip(scenarios, scales, run.choices):
+                if not choice.faithful:
+                    continue
+                if lowered.factor not in renders:
+                    renders[lowered.factor] = render_configs(stack, run_dir / f"scale-{lowered.factor:g}", lowered)
+                bounds.check_deadlines(scenario, renders[lowered.factor].prometheus,
+                                       renders[lowered.factor].alertmanager)
+        for index, choice in enumerate(run.choices):
+            if not choice.faithful:
+                results[index] = runner.ScenarioResult(scenarios[index], skipped=choice.describe(), scale=scale.factor)
+        runnable = [index for index in range(len(scenarios)) if index not in results]
+        plan = [[runnable[i] for i in lane]
+                for lane in plan_lanes([scenarios[i] for i in runnable], lanes, [scales[i].factor for i in runnable])]
         if len(plan) == 1:
-            _run_lane(plan[0], scenarios, _Lane(stack, rendered, scale, run_id, run_dir, progress, run, results))
-        else:
-            _run_lanes_side_by_side(plan, scenarios, stack, rendered, scale, run_id, run_dir, progress, run, results)
+            _run_lane(plan[0], scenarios, _Lane(stack, renders, scales, run_id, run_dir, progress, run, results))
+        elif plan:
+            _run_lanes_side_by_side(plan, scenarios, stack, renders, scales, run_id, run_dir, progress, run, results)
     except HarnessError as error:
         run.error = f"{type(error).__name__}: {error}"
         raise
@@ -96,23 +128,33 @@ def run_gate(
     return run, path
 
 
-def plan_lanes(scenarios: list[Scenario], lanes: int) -> list[list[int]]:
-    """Scenario indices per lane: longest first onto the least-loaded lane, suite order kept within a lane."""
+def plan_lanes(scenarios: list[Scenario], lanes: int, scales: list[float] | None = None) -> list[list[int]]:
+    """Scenario indices per lane: longest first onto the least-loaded lane.
+
+    Within a lane, scenarios at the same scale follow each other (each scale needs its own stack),
+    the highest scale first; otherwise suite order is kept. `scales` defaults to one for all.
+    """
+    factors = scales or [1.0] * len(scenarios)
     lanes = max(1, min(lanes, len(scenarios)))
     plan: list[list[int]] = [[] for _ in range(lanes)]
     load = [0.0] * lanes
-    for index in sorted(range(len(scenarios)), key=lambda i: -_expected_seconds(scenarios[i])):
+
+    def wall(index: int) -> float:
+        return _expected_seconds(scenarios[index]) / factors[index]
+
+    for index in sorted(range(len(scenarios)), key=lambda i: -wall(i)):
         lane = load.index(min(load))
         plan[lane].append(index)
-        load[lane] += _expected_seconds(scenarios[index])
-    return [sorted(lane) for lane in plan if lane]
+        load[lane] += wall(index)
+    return [sorted(lane, key=lambda i: (-factors[i], i)) for lane in plan if lane]
 
 
-def stack_segments(indices: list[int], scenarios: list[Scenario]) -> list[list[int]]:
-    """Split a lane into runs that share one stack: a scenario asking for a fresh stack starts a new run."""
+def stack_segments(indices: list[int], scenarios: list[Scenario], scales: list[float] | None = None) -> list[list[int]]:
+    """Split a lane into runs that share one stack: a fresh stack or a change of scale starts a new run."""
+    factors = scales or [1.0] * len(scenarios)
     segments: list[list[int]] = []
-    for index in indices:
-        if not segments or scenarios[index].fresh_stack:
+    for position, index in enumerate(indices):
+        if not segments or scenarios[index].fresh_stack or factors[index] != factors[indices[position - 1]]:
             segments.append([])
         segments[-1].append(index)
     return segments
@@ -125,8 +167,8 @@ def _expected_seconds(scenario: Scenario) -> float:
 @dataclass
 class _Lane:
     stack: Stack
-    rendered: RenderedConfigs
-    scale: TimeScale
+    renders: dict[float, RenderedConfigs]
+    scales: list[TimeScale]
     run_id: str
     run_dir: Path
     progress: Progress
@@ -137,16 +179,19 @@ class _Lane:
 
 def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> None:
     """Run the lane's scenarios in order on one stack, booting a new one where a scenario asks for it."""
-    for number, segment in enumerate(stack_segments(indices, scenarios)):
+    factors = [scale.factor for scale in lane.scales]
+    for number, segment in enumerate(stack_segments(indices, scenarios, factors)):
         run_id = lane.run_id if number == 0 else f"{lane.run_id}-{number}"
+        scale = lane.scales[segment[0]]
         with contextlib.ExitStack() as exit_stack:
             with lane.boot_lock:
                 live = exit_stack.enter_context(
-                    running_stack(lane.stack, lane.rendered, lane.scale, run_id, lane.run_dir, lane.progress)
+                    running_stack(lane.stack, lane.renders[scale.factor], scale, run_id, lane.run_dir, lane.progress)
                 )
             if lane.run.boot is None:
                 lane.run.boot, lane.run.omitted = live.boot, live.omitted
-            lane.progress(f"stack healthy in {live.boot.healthy_seconds:.1f} s" if live.boot else "stack healthy")
+            at = f" (×{scale.factor:g})" if len(lane.renders) > 1 else ""
+            lane.progress(f"stack healthy in {live.boot.healthy_seconds:.1f} s{at}" if live.boot else "stack healthy")
             for position, index in enumerate(segment):
                 scenario = scenarios[index]
                 if position:
@@ -157,11 +202,12 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
 
 
 def _run_lanes_side_by_side(
-    plan: list[list[int]], scenarios: list[Scenario], stack: Stack, rendered: RenderedConfigs, scale: TimeScale,
-    run_id: str, run_dir: Path, progress: Progress, run: RunReport, results: dict[int, runner.ScenarioResult],
+    plan: list[list[int]], scenarios: list[Scenario], stack: Stack, renders: dict[float, RenderedConfigs],
+    scales: list[TimeScale], run_id: str, run_dir: Path, progress: Progress, run: RunReport,
+    results: dict[int, runner.ScenarioResult],
 ) -> None:
     lanes = [
-        _Lane(stack, rendered, scale, f"{run_id}-lane{number}", run_dir, _prefixed(progress, f"lane {number}"), run,
+        _Lane(stack, renders, scales, f"{run_id}-lane{number}", run_dir, _prefixed(progress, f"lane {number}"), run,
               results, BOOT_LOCK)
         for number in range(1, len(plan) + 1)
     ]
@@ -175,6 +221,19 @@ def _run_lanes_side_by_side(
             raise
     for future in futures:
         future.result()  # the first lane's error, if any, fails the run
+
+
+def _measure(
+    stack: Stack, rendered: RenderedConfigs, scale: TimeScale, run_id: str, run_dir: Path, scenarios: list[Scenario],
+    progress: Progress,
+) -> limits.Figures:
+    """Boot a stack of its own at the requested scale and measure what the scenarios' limits need."""
+    progress(f"measuring what ×{scale.factor:g} must not outrun (scrape answer times under faults, host CPU)")
+    with BOOT_LOCK, running_stack(stack, rendered, scale, f"{run_id}-measure", run_dir / "measure", progress) as live:
+        figures = measurements.measure(live, scenarios, run_dir / "measure", progress)
+    for line in figures.lines():
+        progress(f"measured: {line}")
+    return figures
 
 
 def _prefixed(progress: Progress, prefix: str) -> Progress:

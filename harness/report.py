@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from harness.limits import Figures, ScaleChoice
 from harness.runner import ScenarioResult
 from harness.stack import BootFigures, OmittedService
 from harness.configs import AlertmanagerSettings, PrometheusSettings
@@ -34,6 +35,9 @@ class RunReport:
     error: str | None = None
     lanes: int = 1
     wall_seconds: float = 0.0
+    #: What was measured before the scenarios ran, and the scale each scenario got from it.
+    figures: Figures | None = None
+    choices: list[ScaleChoice] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -98,7 +102,7 @@ def to_data(report: RunReport) -> dict[str, Any]:
         "scale": report.scale,
         "lanes": report.lanes,
         "wall_seconds": report.wall_seconds,
-        "real_time_equivalent_seconds": sum(_scenario_seconds(r) for r in report.results) * report.scale,
+        "real_time_equivalent_seconds": sum(_scenario_seconds(r) * r.scale for r in report.results),
         "passed": report.passed,
         "counts": {status: sum(r.status == status for r in report.results)
                    for status in ("verified", "failed", "inconclusive", "skipped")},
@@ -112,7 +116,8 @@ def to_data(report: RunReport) -> dict[str, Any]:
             for settings in (report.prometheus, report.alertmanager) if settings for change in settings.isolation
         ],
         "compression": _compression(report),
-        "scenarios": [_scenario(result, report.scale) for result in report.results],
+        "limits": _limits(report),
+        "scenarios": [_scenario(result, report.scale, report.choices) for result in report.results],
     }
 
 
@@ -124,12 +129,27 @@ def _compression(report: RunReport) -> dict[str, Any]:
     return {"counts": counts, "rules": [entry.as_json() for entry in entries]}
 
 
-def _scenario(result: ScenarioResult, scale: float) -> dict[str, Any]:
+def _limits(report: RunReport) -> dict[str, Any]:
+    figures = report.figures
+    return {
+        "measured": figures.lines() if figures else [],
+        "measured_seconds": figures.seconds if figures else 0.0,
+        "figures": dataclasses.asdict(figures) if figures else None,
+        "lowered": [choice.describe() for choice in report.choices if choice.lowered],
+        "choices": [dataclasses.asdict(choice) for choice in report.choices],
+    }
+
+
+def _scenario(result: ScenarioResult, suite_scale: float, choices: list[ScaleChoice] = []) -> dict[str, Any]:
+    scale = result.scale
+    lowered = next((c for c in choices if c.scenario == result.scenario.name and c.lowered), None)
     origin = result.moments.baseline_start if result.moments else 0.0
     timeline = result.timeline.frame(origin).to_dict(orient="records")
     return {
         "name": result.scenario.name,
         "description": result.scenario.description,
+        "scale": scale,
+        "scale_note": lowered.describe() if lowered else "",
         "passed": result.passed,
         "status": result.status,
         "passed_count": sum(v.passed for v in result.verdicts),

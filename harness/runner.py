@@ -45,6 +45,8 @@ class ScenarioResult:
     error: str | None = None
     skipped: str | None = None
     wall_seconds: float = 0.0
+    #: The time scale it ran at (a suite's scale, or lower where harness.limits said so).
+    scale: float = 1.0
 
     @property
     def passed(self) -> bool:
@@ -69,7 +71,7 @@ class ScenarioResult:
 def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progress: Progress = lambda _: None) -> ScenarioResult:
     scale = live.scale
     settings = live.prometheus_settings
-    result = ScenarioResult(scenario, faults=[f.fault.describe() for f in scenario.faults])
+    result = ScenarioResult(scenario, faults=[f.fault.describe() for f in scenario.faults], scale=scale.factor)
     started = polling.monotonic()
     queries, sampled = observed_queries(scenario, scale, settings.evaluation_interval)
     sampled |= threshold_queries(scenario, settings)
