@@ -40,7 +40,9 @@ SHAPES: dict[Reading, tuple[Shape, ...]] = {
 #: Upper bounds of the buckets a generated histogram has.
 BUCKETS = ("0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf")
 #: Magnitudes every scenario family tries; the rule's own numbers add theirs around each threshold.
-MAGNITUDES = (0.0, 1e-4, 0.01, 2.0, 1e6)
+#: Not round: a round rate times a round window or ratio lands exactly on a round threshold, a tie
+#: that floating point decides, differently per scale.
+MAGNITUDES = (0.0, 1.07e-4, 0.0123, 2.17, 1.13e6)
 #: Period of a flapping level or of counter resets, in real scrape intervals (at ×1 a period needs two
 #: scrapes to be seen); in seconds it is kept at every scale, as the clock model keeps event rates.
 EVENT_PERIODS = (2, 8, 40)
