@@ -197,15 +197,17 @@ def _plan_rule(
     rule = real_rules[index]
     hold = sum((parse_duration(str(rule[key]), key) for key in ("for", "keep_firing_for") if rule.get(key)), timedelta(0))
     window = max(lookback(text, alert) for text in texts)
+    numbers = [float(n) for text in texts for n in _NUMBER.findall(_code(text))]
+    if any(item.reading == "clock" for item in series) and numbers:
+        window = max(window, timedelta(seconds=1.2 * min(max(numbers), LONGEST.total_seconds())))  # an age's threshold
     if window + hold > LONGEST:
         raise NoInputs(f"looks back and holds {format_duration(window + hold)}, longer than a generated scenario")
     evaluation = _evaluation(window + hold, min(_shortest_range(tree) for tree in trees), scales)
     warm = -(-(window + hold) // evaluation) + 2
     phases = (2 * warm, 2 * (warm + 2), 2 * warm)  # in scrapes: two per evaluation
-    numbers = [float(n) for text in texts for n in _NUMBER.findall(_code(text))]
     rules = {1.0: [_bare(real_rules[i]) for i in needed]}
     rules.update({factor: [_bare(compressed[i]) for i in needed] for factor, (compressed, _) in fast.items()})
-    return _Plan(str(path), alert, fidelity, rules, series, scenarios_for(series, numbers), phases, evaluation)
+    return _Plan(str(path), alert, fidelity, rules, series, scenarios_for(series, numbers, evaluation.total_seconds() / 2), phases, evaluation)
 
 
 def _dependencies(index: int, rules: list[Any], records: dict[str, int]) -> list[int]:
@@ -264,7 +266,8 @@ def _run(item: _Plan, factor: float) -> dict[str, Outcome]:
     baseline, fault, after = item.timeline
     timeline = Timeline(baseline, fault, after, scrape.total_seconds())
     count = timeline.samples // 2
-    times = [format_duration(evaluation * k) for k in range(count)]
+    # The first half of the baseline fills the rule's windows; what fires there is start-up, not the rule.
+    times = [format_duration(evaluation * k) for k in range(baseline // 4, count)]
     tests = []
     for scenario in item.scenarios:
         inputs = [

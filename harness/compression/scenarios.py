@@ -40,9 +40,12 @@ SHAPES: dict[Reading, tuple[Shape, ...]] = {
 #: Upper bounds of the buckets a generated histogram has.
 BUCKETS = ("0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf")
 #: Magnitudes every scenario family tries; the rule's own numbers add theirs around each threshold.
-MAGNITUDES = (0.0, 1e-4, 0.01, 2.0, 1e6)
-#: Period, in the run's own seconds, of a flapping level or of counter resets (kept at every scale).
-EVENT_PERIODS = (30.0, 120.0, 600.0)
+#: Not round: a round rate times a round window or ratio lands exactly on a round threshold, a tie
+#: that floating point decides, differently per scale.
+MAGNITUDES = (0.0, 1.07e-4, 0.0123, 2.17, 1.13e6)
+#: Period of a flapping level or of counter resets, in real scrape intervals (at ×1 a period needs two
+#: scrapes to be seen); in seconds it is kept at every scale, as the clock model keeps event rates.
+EVENT_PERIODS = (2, 8, 40)
 COMMON_LABELS = {"job": "differential", "instance": "host-1"}
 BASELINE = 1.0
 
@@ -111,11 +114,12 @@ def series_of(trees: list[Any], strings: list[list[Token]], produced: set[str]) 
     return list(found.values())
 
 
-def scenarios_for(series: list[Series], numbers: list[float]) -> list[Scenario]:
+def scenarios_for(series: list[Series], numbers: list[float], scrape_seconds: float) -> list[Scenario]:
     """Fire and stay-silent candidates: each target, each shape its reading allows, each magnitude."""
     near = {n * f for n in numbers if n > 0 for f in (0.95, 1.05)}
     near |= {n * f for n in numbers if n > 1 for f in (0.0095, 0.0105)}  # a percentage's fraction
-    magnitudes = sorted(set(MAGNITUDES) | near)[:16]
+    # A magnitude equal to a threshold is a tie that floating point decides, differently per scale.
+    magnitudes = sorted((set(MAGNITUDES) | near) - (set(numbers) - {0.0}))[:16]
     chosen: list[Scenario] = []
     targets = {series_index: item for series_index, item in enumerate(series)}
     for index, item in targets.items():
@@ -123,10 +127,12 @@ def scenarios_for(series: list[Series], numbers: list[float]) -> list[Scenario]:
             if shape in ("gone", "frozen"):
                 chosen.append(Scenario(index, shape, 0.0))
             elif shape in ("flap", "resets"):
-                chosen += [Scenario(index, shape, period) for period in EVENT_PERIODS]
+                chosen += [Scenario(index, shape, period * scrape_seconds) for period in EVENT_PERIODS]
             else:
-                baseline = 0.0 if shape == "rate" else BASELINE
-                chosen += [Scenario(index, shape, m, baseline) for m in magnitudes]
+                # A level's baseline sits on either side of the rule's thresholds, so that some faults
+                # cross them and some do not.
+                baselines = [0.0] if shape == "rate" else sorted({BASELINE, 0.0, 2 * max([1.0, *numbers])})
+                chosen += [Scenario(index, shape, m, b) for b in baselines for m in magnitudes]
     return chosen
 
 
@@ -266,7 +272,7 @@ def _candidate(op: str, value: str, current: str | None) -> str | None:
 
 
 def _guesses(regex: str, current: str | None) -> list[str]:
-    first = regex.split("|")[0]
+    first = regex.split("|")[0].replace("\\d", "0").replace("\\w", "a").replace("\\s", " ")
     plain = re.sub(r"\\(.)", r"\1", re.sub(r"\(\?:|[()^$]|\.\*|\?|\+", "", first))
     simple = re.sub(r"\[([^\]])[^\]]*\]", r"\1", first)
     simple = re.sub(r"\\(.)", r"\1", re.sub(r"[()^$?]|\.\*", "", simple)).replace(".", "0").replace("+", "")
