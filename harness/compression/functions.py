@@ -28,7 +28,12 @@ PARSER_ALIASES = {"holt_winters": "double_exponential_smoothing"}
 #: Functions that count what happened in their window (events, or a level's change) rather than a
 #: per-second rate. Under the clock model events keep their real per-second rate while the window
 #: shrinks by the factor, so the count shrinks by the factor too, and is scaled back.
-WINDOW_COUNTS = frozenset({"increase", "delta", "idelta", "changes", "resets"})
+WINDOW_COUNTS = frozenset({"increase", "delta", "idelta"})
+
+#: Functions that count discrete events (value changes, counter resets: restarts, flaps). Events at
+#: a real rate land whole in a window N times shorter, so a count of a few cannot be scaled back:
+#: one restart times N crosses a threshold of three. The differential test showed it.
+DISCRETE_EVENT_COUNTS = frozenset({"changes", "resets"})
 
 #: Functions that read the calendar of the wall clock: no compression keeps their meaning.
 CALENDAR = frozenset({"hour", "minute", "month", "year", "day_of_month", "day_of_week", "day_of_year", "days_in_month"})

@@ -10,11 +10,12 @@ Under it an expression is one of:
   level, a quantile, anything over a window's samples, `predict_linear`'s horizon, which multiplies
   a real per-second slope);
 - adjusted: it also needs a quantity put back: a count over a window N times shorter
-  (`increase`, `delta`, `idelta`, `changes`, `resets`) or an age read from the wall clock
+  (`increase`, `delta`, `idelta`) or an age read from the wall clock
   (`time() - x`), each multiplied by N; a count of what the stack's own clocks produce (`up`,
   `prometheus_*`, `alertmanager_*`: scrapes, evaluations, notification attempts) needs none;
 - real-time only: nothing sound exists (the calendar, a countdown to a date, a fixed `@`
-  moment, a look-back longer than a run's history); such a rule is verified only at ×1.
+  moment, a count of discrete events with `changes` or `resets`, a look-back longer than a run's
+  history); such a rule is verified only at ×1.
 
 Only spans of the original text change: duration tokens are replaced, and an adjustment wraps
 its span in `((` ... `) * N)`. Strings, escapes, comments and layout stay as written. Both texts are
@@ -30,7 +31,7 @@ from typing import Any, Literal
 import promql_parser
 
 from harness.compression import structure
-from harness.compression.functions import CALENDAR, WINDOW_COUNTS, counts_stack_clock
+from harness.compression.functions import CALENDAR, DISCRETE_EVENT_COUNTS, WINDOW_COUNTS, counts_stack_clock
 from harness.compression.lexer import Token, line_and_column, tokenize
 from harness.compression.structure import PromQLError
 from harness.timescale import TimeScale, format_duration, parse_duration
@@ -95,6 +96,13 @@ def compress_expression(text: str, scale: TimeScale, where: str) -> CompressedEx
                 f"`{name}` counts what happens in its window, which is {factor}x shorter while events keep their "
                 f"real rate: multiplied by {factor}"
             )
+        elif name in DISCRETE_EVENT_COUNTS:
+            closing = _matching(tokens, code, position + 1)
+            if not _only_stack_clock(tokens, code[position + 1 : closing]):
+                real_time.append(
+                    f"`{name}` counts discrete events (restarts, flaps); at their real rate a window {factor}x "
+                    "shorter holds whole events, and no scaling restores a count of a few"
+                )
         elif name in CALENDAR:
             real_time.append(f"`{name}()` reads the calendar, which a compressed run does not compress")
         elif name == "time":

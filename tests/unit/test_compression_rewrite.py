@@ -96,12 +96,20 @@ def test_predict_linear_horizon_is_not_scaled_because_it_multiplies_a_real_per_s
     assert rewritten("predict_linear(x[1h], 14400) < 0") == "predict_linear(x[1m30s], 14400) < 0"
 
 
-@pytest.mark.parametrize("function", ["increase", "delta", "idelta", "changes", "resets"])
+@pytest.mark.parametrize("function", ["increase", "delta", "idelta"])
 def test_a_count_over_a_compressed_window_is_scaled_back(function: str) -> None:
     compressed = compress_expression(f"{function}(x[1h]) > 100", FORTY, WHERE)
 
     assert (compressed.fidelity, compressed.rewritten) == ("adjusted", f"(({function}(x[1m30s])) * 40) > 100")
     assert "multiplied by 40" in compressed.reasons[0]
+
+
+@pytest.mark.parametrize("function", ["changes", "resets"])
+def test_a_count_of_discrete_events_is_real_time_only(function: str) -> None:
+    compressed = compress_expression(f"{function}(process_start_time_seconds[15m]) > 2", FORTY, WHERE)
+
+    assert (compressed.fidelity, compressed.rewritten) == ("real-time only", f"{function}(process_start_time_seconds[22s500ms]) > 2")
+    assert "counts discrete events" in compressed.reasons[0]
 
 
 def test_the_adjustment_keeps_operator_precedence() -> None:
