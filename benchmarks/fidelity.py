@@ -1,13 +1,16 @@
 """Benchmark (not a test): the same scenarios at several time scales, side by side.
 
-    .venv/bin/python benchmarks/fidelity.py [--scales 1,10,40] [--lanes 2] [--save DIR] [--load DIR]
+    .venv/bin/python benchmarks/fidelity.py [--scales 1,10,40,max] [--lanes 2] [--save DIR] [--load DIR]
 
 Each scale is one run of the chosen scenarios (default: high-error-rate, target-down and
 queue-backlog-below, one of them a `-below`). For every expectation it prints the verdict and the
 measured time in real-time-equivalent seconds (measured × scale), so a faithful compression shows
 the same verdicts and times that agree within the scaled pipeline's granularity. A ×1 column
 takes about 20 minutes on two lanes; `--save DIR` keeps each column as JSON and `--load DIR` shows
-saved columns beside new ones, so the real-time column need run only once.
+saved columns beside new ones, so the real-time column need run only once. `max` is the highest
+scale the measured limits allow for every chosen scenario (scrape answer times on a booted stack,
+healthy and under each scenario's own faults, and host CPU where a rule reads it; see
+harness/limits.py), looked for up to ×200.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ import json
 import tempfile
 from pathlib import Path
 
-from harness import engine, polling
+from harness import engine, limits, measurements, polling
 from harness.gate import run_gate
-from harness.scenario import load_scenario
+from harness.scenario import Scenario, load_scenario
+from harness.stack import render_configs, running_stack
+from harness.stackfile import load_stack
 from harness.timescale import TimeScale
 
 ROOT = Path(__file__).resolve().parents[1]
+CEILING = 200.0
+STACK = ROOT / "compose/docker-compose.yml"
 SCENARIOS = ("scenarios/high-error-rate.yml", "scenarios/target-down.yml", "scenarios/library/queue-backlog-below.yml")
 
 #: One column: scenario -> expectation -> (status, real-time-equivalent seconds or None).
@@ -45,6 +52,19 @@ def run_column(paths: list[str], scale: TimeScale, lanes: int) -> tuple[Column, 
             for verdict in result.verdicts
         }
     return column, wall
+
+
+def highest_faithful_scale(paths: list[str]) -> tuple[float, list[str]]:
+    """Boot a stack at ×1, measure what the limits need, and find the highest scale faithful for all."""
+    scenarios: list[Scenario] = [load_scenario(ROOT / path) for path in paths]
+    stack = load_stack(STACK)
+    with tempfile.TemporaryDirectory() as folder:
+        run_dir = Path(folder)
+        rendered = render_configs(stack, run_dir / "configs", TimeScale(1))
+        with running_stack(stack, rendered, TimeScale(1), "fidelity-measure", run_dir / "measure", print) as live:
+            figures = measurements.measure(live, scenarios, run_dir / "measure", print)
+    choices = limits.choose(scenarios, figures, rendered.prometheus, CEILING)
+    return min(choice.chosen for choice in choices), [*figures.lines(), *(choice.describe() for choice in choices)]
 
 
 def show(columns: dict[float, Column], walls: dict[float, float]) -> None:
@@ -83,6 +103,10 @@ def main() -> None:
             columns[data["scale"]] = {s: {e: tuple(v) for e, v in es.items()} for s, es in data["column"].items()}
             walls[data["scale"]] = data["wall_seconds"]
     for text in filter(None, args.scales.split(",")):
+        if text == "max":
+            highest, arithmetic = highest_faithful_scale(paths)
+            print("\n".join(["highest faithful scale:", *arithmetic, f"-> x{highest:g}"]), flush=True)
+            text = str(highest)
         scale = TimeScale(float(text))
         column, wall = run_column(paths, scale, args.lanes)
         columns[scale.factor], walls[scale.factor] = column, wall
