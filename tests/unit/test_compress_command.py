@@ -119,3 +119,15 @@ def test_a_scale_below_one_is_refused(tmp_path: Path) -> None:
 
     assert code == 2
     assert "time scale must be 1 (real time) or more" in output
+
+
+def test_a_file_promtool_refuses_as_written_is_blamed_on_the_file_not_the_rewrite(tmp_path: Path) -> None:
+    (tmp_path / "labels.yml").write_text(
+        "groups:\n  - name: g\n    rules:\n      - alert: Spaced\n        expr: up == 0\n        labels: {'team name': x}\n"
+    )
+
+    code, output = compress(str(tmp_path / "labels.yml"), "--scale", "40", "--out", str(tmp_path / "out"))
+
+    assert code == 2
+    assert f"{tmp_path / 'labels.yml'}: the stack's promtool refuses the file as written" in output
+    assert "invalid label name" in output
