@@ -266,6 +266,9 @@ def _progress(message: str) -> None:
 
 
 def _guarded(work: object, traceback: bool) -> NoReturn:
+    # A shell starts background jobs with SIGINT ignored, and Python then keeps it ignored; Ctrl-C
+    # (or a CI runner's SIGINT) must always reach the clean-up.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         code = work()  # type: ignore[operator]
