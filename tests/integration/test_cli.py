@@ -38,7 +38,7 @@ def start_gate_and_wait_until_healthy(reports: Path) -> subprocess.Popen[str]:
 
 
 def test_default_gate_verifies_the_default_stack_and_writes_a_report(tmp_path: Path) -> None:
-    result = harness("gate", reports=tmp_path)
+    result = harness("gate", "--scale", "40", reports=tmp_path)  # the default ×20 takes twice as long
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "VERIFIED" in result.stderr
@@ -56,7 +56,7 @@ def test_default_gate_verifies_the_default_stack_and_writes_a_report(tmp_path: P
 
 
 def test_default_gate_in_two_lanes_gives_the_same_verdicts_on_two_stacks(tmp_path: Path) -> None:
-    result = harness("gate", "--lanes", "2", reports=tmp_path)
+    result = harness("gate", "--lanes", "2", "--scale", "40", reports=tmp_path)
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "lane 1: stack healthy" in result.stderr and "lane 2: stack healthy" in result.stderr
