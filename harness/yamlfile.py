@@ -19,6 +19,8 @@ def load(path: Path) -> tuple[Any, dict[Location, int]]:
         text = path.read_text()
     except FileNotFoundError as error:
         raise InvalidInput(f"{path}: file not found") from error
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)

@@ -131,3 +131,13 @@ def test_a_file_promtool_refuses_as_written_is_blamed_on_the_file_not_the_rewrit
     assert code == 2
     assert f"{tmp_path / 'labels.yml'}: the stack's promtool refuses the file as written" in output
     assert "invalid label name" in output
+
+
+def test_a_rule_file_that_is_not_utf8_is_refused_with_its_name(tmp_path: Path) -> None:
+    (tmp_path / "utf16.yml").write_bytes("groups: []\n".encode("utf-16"))
+
+    code, output = compress(str(tmp_path / "utf16.yml"), "--scale", "40", "--out", str(tmp_path / "out"))
+
+    assert code == 2
+    assert f"{tmp_path / 'utf16.yml'}: not UTF-8 text" in output
+    assert "Traceback" not in output
