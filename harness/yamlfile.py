@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,47 +17,47 @@ Location = tuple[str | int, ...]
 
 def load(path: Path) -> tuple[Any, dict[Location, int]]:
     """Parse a YAML file; return the data and the 1-based line of every mapping key / list item."""
-    try:
-        text = path.read_text()
-    except FileNotFoundError as error:
-        raise InvalidInput(f"{path}: file not found") from error
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
-    try:
+    text = _read(path)
+    with _located(path):
         node = yaml.compose(text)
         data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        place = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise InvalidInput(f"{path}{place}: invalid YAML: {error.problem}") from error
-    lines: dict[Location, int] = {}
-    if node is not None:
-        _index(node, (), lines)
-    return data, lines
+    return data, _lines(node)
 
 
 def load_all(path: Path) -> list[tuple[Any, dict[Location, int]]]:
     """Every document of a multi-document YAML file (Kubernetes manifests), each with its lines."""
+    text = _read(path)
+    with _located(path):
+        nodes = list(yaml.compose_all(text))
+        documents = list(yaml.safe_load_all(text))
+    return [(document, _lines(node)) for node, document in zip(nodes, documents)]
+
+
+def _read(path: Path) -> str:
     try:
-        text = path.read_text()
+        return path.read_text()
     except FileNotFoundError as error:
         raise InvalidInput(f"{path}: file not found") from error
     except UnicodeDecodeError as error:
         raise InvalidInput(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+
+
+@contextlib.contextmanager
+def _located(path: Path) -> Iterator[None]:
+    """A YAML syntax error as `file:line:column: invalid YAML: what`."""
     try:
-        nodes = list(yaml.compose_all(text))
-        documents = list(yaml.safe_load_all(text))
+        yield
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         place = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         raise InvalidInput(f"{path}{place}: invalid YAML: {error.problem}") from error
-    loaded = []
-    for node, document in zip(nodes, documents):
-        lines: dict[Location, int] = {}
-        if node is not None:
-            _index(node, (), lines)
-        loaded.append((document, lines))
-    return loaded
+
+
+def _lines(node: yaml.Node | None) -> dict[Location, int]:
+    lines: dict[Location, int] = {}
+    if node is not None:
+        _index(node, (), lines)
+    return lines
 
 
 def validate(model: type[BaseModel], path: Path, data: Any, lines: dict[Location, int]) -> Any:

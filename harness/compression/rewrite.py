@@ -32,7 +32,7 @@ import promql_parser
 
 from harness.compression import structure
 from harness.compression.functions import CALENDAR, DISCRETE_EVENT_COUNTS, WINDOW_COUNTS, counts_stack_clock
-from harness.compression.lexer import Token, line_and_column, tokenize
+from harness.compression.lexer import Token, tokenize
 from harness.compression.structure import PromQLError
 from harness.timescale import TimeScale, format_duration, parse_duration
 
@@ -269,7 +269,3 @@ def _check_same_meaning(
 def _literal_text(tokens: list[Token]) -> list[str]:
     return [token.text for token in tokens if token.kind in ("string", "comment")]
 
-
-def locate(text: str, offset: int) -> str:
-    line, column = line_and_column(text, offset)
-    return f"line {line}, column {column}"
