@@ -11,6 +11,7 @@ YAML) is InvalidInput.
 from __future__ import annotations
 
 import glob
+import re
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -450,6 +451,22 @@ def _intervals(prometheus: YamlFile | None) -> tuple[timedelta, timedelta]:
     scrape = _duration(section.get("scrape_interval")) or parse_duration(PROMETHEUS_DEFAULTS["scrape_interval"], "")
     evaluation = _duration(section.get("evaluation_interval")) or parse_duration(PROMETHEUS_DEFAULTS["evaluation_interval"], "")
     return scrape, evaluation
+
+
+def route_path(location: Location) -> str:
+    """`("route", "routes", 1, "routes", 0)` as Alertmanager's users write it: `route.routes[1].routes[0]`."""
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def route_location(path: str) -> Location:
+    """The inverse of route_path."""
+    location: list[str | int] = []
+    for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", path):
+        location.append(name if name else int(index))
+    return tuple(location)
 
 
 def _line_of(message: str, path: Path) -> int:

@@ -1,0 +1,168 @@
+"""Configuration that only looks connected: rules never loaded or unparsable, no Alertmanager, dead receivers.
+
+promtool and amtool (the stack's own versions, harness.tools) say what Prometheus and Alertmanager
+would refuse; the rest is read from the files: a Prometheus with no `alerting:` target evaluates
+rules that notify nobody, and a receiver no route names never receives anything.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from harness import tools, yamlfile
+from harness.check.findings import Finding
+from harness.check.sources import Monitoring, Rule, YamlFile, route_path
+from harness.errors import InvalidInput
+
+#: `file: 5:15: group "g", rule 1, "A": could not parse expression: ...`
+_PROMTOOL_PLACE = re.compile(r'^(?P<file>.+?): (?:(?P<line>\d+):(?P<column>\d+): )?(?P<what>.*)$')
+_PROMTOOL_RULE = re.compile(r'group "(?P<group>[^"]*)", rule \d+, "(?P<rule>[^"]*)"')
+#: Service discovery keys that give Prometheus Alertmanager targets without static ones.
+_DISCOVERY = ("dns_sd_configs", "file_sd_configs", "kubernetes_sd_configs", "consul_sd_configs", "ec2_sd_configs",
+              "http_sd_configs", "azure_sd_configs", "gce_sd_configs")
+
+
+def findings(monitoring: Monitoring) -> list[Finding]:
+    found = list(monitoring.findings)
+    if monitoring.prometheus is not None:
+        found += _alerting(monitoring.prometheus)
+    for source in monitoring.rule_files:
+        found += promtool_rule_problems(source.path, monitoring.rules)
+    if monitoring.alertmanager is not None:
+        found += amtool_problems(monitoring.alertmanager)
+        found += _receivers(monitoring.alertmanager)
+    return found
+
+
+def _alerting(prometheus: YamlFile) -> list[Finding]:
+    alerting = prometheus.data.get("alerting")
+    managers = alerting.get("alertmanagers") if isinstance(alerting, dict) else None
+    if not managers:
+        return [Finding(
+            "wiring.no-alertmanager", "error", str(prometheus.path), prometheus.line("alerting"), "alerting",
+            "the config has no `alerting.alertmanagers`, so alerts fire in Prometheus and are sent nowhere",
+            "add `alerting: {alertmanagers: [{static_configs: [{targets: ['alertmanager:9093']}]}]}`")]
+    for manager in managers:
+        if not isinstance(manager, dict):
+            continue
+        targets = [target for config in manager.get("static_configs") or [] if isinstance(config, dict)
+                   for target in config.get("targets") or []]
+        if targets or any(manager.get(key) for key in _DISCOVERY):
+            return []
+    return [Finding(
+        "wiring.no-alertmanager", "error", str(prometheus.path), prometheus.line("alerting", "alertmanagers"),
+        "alerting.alertmanagers", "`alerting.alertmanagers` lists no target, so alerts are sent nowhere",
+        "give it `static_configs: [{targets: ['alertmanager:9093']}]` (the Alertmanager's host:port)")]
+
+
+def promtool_rule_problems(path: Path, rules: tuple[Rule, ...]) -> list[Finding]:
+    """What `promtool check rules` refuses in a rule file (a PrometheusRule's groups checked as a plain file)."""
+    with tempfile.TemporaryDirectory(prefix="harness-check-") as scratch:
+        checked = _plain(path, Path(scratch) / path.name)
+        if checked is None:
+            return []  # unreadable YAML: sources already reported it
+        result = subprocess.run([str(tools.promtool()), "check", "rules", "--lint=none", str(checked)],
+                                capture_output=True, text=True, timeout=60)
+    if result.returncode == 0:
+        return []
+    problems = []
+    for text in result.stderr.splitlines():
+        found = _PROMTOOL_PLACE.match(text.strip())
+        if not text.strip() or text.strip() == "FAILED:" or found is None:
+            continue
+        what = found["what"]
+        line = int(found["line"]) if found["line"] and checked == path else _line_of(what, path, rules)
+        named = _PROMTOOL_RULE.search(what)
+        subject = f"alert {named['rule']}" if named else f"rule file {path.name}"
+        problems.append(Finding("rules.invalid", "error", str(path), line, subject,
+                                f"promtool refuses it: {what}",
+                                "fix the rule; Prometheus refuses to load a config whose rule file it cannot read"))
+    return problems or [Finding("rules.invalid", "error", str(path), 1, f"rule file {path.name}",
+                                f"promtool refuses it: {(result.stdout + result.stderr).strip()}", "fix the file")]
+
+
+def _plain(path: Path, scratch: Path) -> Path | None:
+    """The file itself, or a plain rule file of a manifest's `spec.groups`."""
+    try:
+        documents = yamlfile.load_all(path)
+    except InvalidInput:
+        return None
+    groups: list[Any] = []
+    for document, _ in documents:
+        if isinstance(document, dict) and "groups" in document and document.get("kind") is None:
+            return path
+        if isinstance(document, dict) and document.get("kind") == "PrometheusRule":
+            groups += (document.get("spec") or {}).get("groups") or []
+    scratch.write_text(yamlfile.dump({"groups": groups}))
+    return scratch
+
+
+def _line_of(what: str, path: Path, rules: tuple[Rule, ...]) -> int:
+    named = _PROMTOOL_RULE.search(what)
+    if named:
+        for rule in rules:
+            if rule.file == path and rule.group == named["group"] and rule.name == named["rule"]:
+                return rule.line
+    quoted = re.search(r'"([^"]+)"', what)
+    if quoted:
+        for number, text in enumerate(path.read_text().splitlines(), 1):
+            if re.search(rf':\s*["\']?{re.escape(quoted[1])}["\']?\s*$', text):
+                return number
+    return 1
+
+
+def amtool_problems(alertmanager: YamlFile) -> list[Finding]:
+    """What `amtool check-config` refuses, pointed at the line it is about when the message names one."""
+    result = subprocess.run([str(tools.amtool()), "check-config", str(alertmanager.path)],
+                            capture_output=True, text=True, timeout=60)
+    if result.returncode == 0:
+        return []
+    text = " ".join((result.stdout + result.stderr).split())
+    reason = text.split("FAILED:", 1)[-1].split("amtool: error", 1)[0].strip() or text
+    line = 1
+    quoted = re.search(r'"([^"]+)"', reason)
+    if quoted:
+        for number, content in enumerate(alertmanager.path.read_text().splitlines(), 1):
+            if quoted[1] in content:
+                line = number
+                break
+    return [Finding("wiring.alertmanager-invalid", "error", str(alertmanager.path), line, "alertmanager.yml",
+                    f"amtool check-config refuses it: {reason}",
+                    "fix it; Alertmanager does not start (or keeps its old config) when it cannot load this one")]
+
+
+def _receivers(alertmanager: YamlFile) -> list[Finding]:
+    data = alertmanager.data
+    defined = {str(receiver.get("name")): index for index, receiver in enumerate(data.get("receivers") or [])
+               if isinstance(receiver, dict)}
+    named: set[str] = set()
+    found: list[Finding] = []
+
+    def visit(route: Any, location: tuple[str | int, ...]) -> None:
+        if not isinstance(route, dict):
+            return
+        receiver = route.get("receiver")
+        if receiver is not None:
+            named.add(str(receiver))
+            if str(receiver) not in defined:
+                found.append(Finding(
+                    "routing.unknown-receiver", "error", str(alertmanager.path), alertmanager.line(*location, "receiver"),
+                    route_path(location),
+                    f"the route sends to receiver {receiver!r}, which `receivers:` does not define",
+                    f"define a receiver named {receiver!r} or name one of: {', '.join(sorted(defined)) or 'none'}"))
+        for index, child in enumerate(route.get("routes") or []):
+            visit(child, (*location, "routes", index))
+
+    visit(data.get("route"), ("route",))
+    for name, index in defined.items():
+        if name not in named:
+            found.append(Finding(
+                "routing.receiver-unreached", "warning", str(alertmanager.path),
+                alertmanager.line("receivers", index), f"receiver {name}",
+                f"no route names receiver {name!r}, so nothing is ever delivered to it",
+                f"add a route with `receiver: {name}` or remove the receiver"))
+    return found
