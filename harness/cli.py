@@ -172,6 +172,49 @@ def compress_command(
     _guarded(work, traceback)
 
 
+CHECK_FORMATS = ("table", "json", "sarif")
+
+
+@app.command("check")
+def check_command(
+    paths: Annotated[list[Path], typer.Argument(
+        help="a folder, compose file, prometheus.yml, alertmanager.yml, rule files or PrometheusRule manifests")],
+    live: Annotated[str | None, typer.Option(
+        "--live", envvar="HARNESS_CHECK_LIVE",
+        help="also check against this running Prometheus (e.g. http://127.0.0.1:9090): selectors and dashboard "
+             "panels with no series, targets down")] = None,
+    output_format: Annotated[str, typer.Option("--format", envvar="HARNESS_CHECK_FORMAT",
+                                               help="table, json or sarif (SARIF 2.1.0, for code scanning)")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write json/sarif here instead of stdout")] = None,
+    traceback: TracebackOption = False,
+) -> None:
+    """Find what in a team's monitoring configs will never page anyone. Exit 0 no error, 1 errors found, 2 unreadable input."""
+
+    def work() -> int:
+        from harness.check import output as check_output
+        from harness.check.run import check
+
+        if output_format not in CHECK_FORMATS:
+            raise InvalidInput(f"--format: {output_format!r} is not one of {', '.join(CHECK_FORMATS)}")
+        result = check(paths, live)
+        if output_format == "table":
+            check_output.print_table(result, Console(soft_wrap=True))
+        else:
+            text = check_output.as_json(result) if output_format == "json" else check_output.as_sarif(result)
+            if output is not None:
+                output.write_text(text + "\n")
+                console.print(f"wrote {output}")
+            else:
+                sys.stdout.write(text + "\n")
+        counts = result.counts()
+        if output_format != "table":
+            console.print(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
+                          f"in {result.seconds:.2f} s", highlight=False)
+        return 1 if counts["error"] else 0
+
+    _guarded(work, traceback)
+
+
 @app.command("images")
 def images_command(stack: StackOption = DEFAULT_STACK, traceback: TracebackOption = False) -> None:
     """Pull or build every image the stack needs (cached by content: a second run builds nothing)."""

@@ -79,8 +79,7 @@ def analyse(monitoring: Monitoring, use_amtool: bool = True) -> tuple[RoutingMat
     tree = _tree(alertmanager)
     if alertmanager is None or tree is None:
         return None, []
-    external = _external_labels(monitoring)
-    labelled = [(rule, alert_labels(rule.expr, rule.labels, rule.name, external)) for rule in monitoring.alerts]
+    labelled = labelled_alerts(monitoring)
     found = _annotation_keys(labelled, tree)
     rows, reached = [], set()
     for rule, labels in labelled:
@@ -90,7 +89,8 @@ def analyse(monitoring: Monitoring, use_amtool: bool = True) -> tuple[RoutingMat
         rows.append(MatrixRow(rule.name, str(rule.file), rule.line, labels.known, labels.series.describe(),
                               tuple(certain), tuple(dict.fromkeys(route.receiver for route in reach.routes)),
                               tuple(sorted(reach.depends_on))))
-        if tree.routes and all(route is tree for route in reach.routes):
+        misplaced = any(finding.subject == rule.subject and finding.file == str(rule.file) for finding in found)
+        if tree.routes and all(route is tree for route in reach.routes) and not misplaced:
             found.append(Finding(
                 "routing.default-receiver-only", "warning", str(rule.file), rule.line, rule.subject,
                 f"its alerts ({_shown(labels.known)}) match no route of the tree and go only to the default receiver "
@@ -118,12 +118,12 @@ def _tree(alertmanager: YamlFile | None) -> routing.Route | None:
         return None  # amtool check-config says what is wrong with it
 
 
-def _external_labels(monitoring: Monitoring) -> dict[str, str]:
-    if monitoring.prometheus is None:
-        return {}
-    section = monitoring.prometheus.data.get("global") or {}
+def labelled_alerts(monitoring: Monitoring) -> list[tuple[Rule, AlertLabels]]:
+    """Every alerting rule with the labels its alerts will carry (Prometheus adds its external labels)."""
+    section = (monitoring.prometheus.data.get("global") if monitoring.prometheus is not None else None) or {}
     labels = section.get("external_labels") if isinstance(section, dict) else None
-    return {str(key): str(value) for key, value in (labels or {}).items()}
+    external = {str(key): str(value) for key, value in (labels or {}).items()}
+    return [(rule, alert_labels(rule.expr, rule.labels, rule.name, external)) for rule in monitoring.alerts]
 
 
 def _possible(tree: routing.Route, labels: AlertLabels) -> _Reach:

@@ -1,0 +1,85 @@
+"""Run every check on what PATHs name: static first, then (with a Prometheus URL) live."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.check import inhibits, routes, wiring
+from harness.check.findings import Finding, errors
+from harness.check.routes import RoutingMatrix
+from harness.check.sources import Monitoring, discover
+
+#: The static checks, in the order their findings are listed for one line.
+STATIC_CHECKS: tuple[Callable[[Monitoring], list[Finding]], ...] = (
+    wiring.findings, inhibits.findings,
+)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    monitoring: Monitoring
+    findings: tuple[Finding, ...]
+    matrix: RoutingMatrix | None
+    seconds: float
+    live: bool = False
+
+    @property
+    def errors(self) -> list[Finding]:
+        return errors(self.findings)
+
+    def counts(self) -> dict[str, int]:
+        return {severity: sum(1 for finding in self.findings if finding.severity == severity)
+                for severity in ("error", "warning", "info")}
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "inputs": [str(path) for path in self.monitoring.inputs],
+            "files": {
+                "prometheus": _name(self.monitoring.prometheus.path if self.monitoring.prometheus else None),
+                "alertmanager": _name(self.monitoring.alertmanager.path if self.monitoring.alertmanager else None),
+                "compose": _name(self.monitoring.compose.path if self.monitoring.compose else None),
+                "rule_files": [{"path": _name(source.path), "loaded": source.loaded}
+                               for source in self.monitoring.rule_files],
+                "dashboards": [_name(path) for path in self.monitoring.dashboards],
+            },
+            "rules": len(self.monitoring.rules),
+            "live": self.live,
+            "seconds": round(self.seconds, 3),
+            "counts": self.counts(),
+            "findings": [finding.as_json() for finding in self.findings],
+            "routing_matrix": self.matrix.as_json() if self.matrix is not None else None,
+        }
+
+
+def check(paths: list[Path], prometheus_url: str | None = None) -> CheckResult:
+    """Every finding for what `paths` name; InvalidInput when they cannot be read at all."""
+    started = time.monotonic()
+    monitoring = discover(paths)
+    matrix, found = routes.analyse(monitoring)
+    for static_check in STATIC_CHECKS:
+        found = [*found, *static_check(monitoring)]
+    if prometheus_url is not None:
+        from harness.check import live
+
+        found += live.findings(monitoring, prometheus_url)
+    unique = sorted(set(_relative(finding) for finding in found), key=Finding.sort_key)
+    return CheckResult(monitoring, tuple(unique), matrix, time.monotonic() - started, prometheus_url is not None)
+
+
+def _relative(finding: Finding) -> Finding:
+    return Finding(finding.code, finding.severity, _name(Path(finding.file)), finding.line, finding.subject,
+                   finding.message, finding.fix)
+
+
+def _name(path: Path | None) -> str | None:
+    """A path relative to the working folder when it is under it, as code scanning wants it."""
+    if path is None:
+        return None
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
