@@ -96,9 +96,14 @@ def _agrees(source: AlertLabels, target: AlertLabels, name: str) -> bool:
     return not ((source_lacks and target_has) or (target_lacks and source_has))
 
 
+#: Labels every scraped series has: an unaggregated selector's alerts carry them.
+TARGET_LABELS = frozenset({"job", "instance"})
+
+
 def _certainly_has(labels: AlertLabels, name: str) -> bool:
-    """Known, or named by the expression's aggregation (`by (instance)`)."""
-    return name in labels.known or (labels.series.names is not None and name in labels.series.names)
+    """Known, named by the expression's aggregation (`by (instance)`), or a target label kept by no aggregation."""
+    names = labels.series.names
+    return name in labels.known or (names is not None and name in names) or (names is None and name in TARGET_LABELS)
 
 
 def _why_not(sources: list[tuple[Rule, AlertLabels]], targets: list[tuple[Rule, AlertLabels]], equal: list[str]) -> str:

@@ -7,9 +7,11 @@ rules that notify nobody, and a receiver no route names never receives anything.
 
 from __future__ import annotations
 
+import difflib
 import re
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +140,14 @@ def amtool_problems(alertmanager: YamlFile) -> list[Finding]:
                     "fix it; Alertmanager does not start (or keeps its old config) when it cannot load this one")]
 
 
+def misspelt_of(finding: Finding, misspelt: dict[str, str]) -> str | None:
+    """The defined receiver an unknown receiver's name is a misspelling of."""
+    for defined, unknown in misspelt.items():
+        if f"receiver {unknown!r}" in finding.message:
+            return defined
+    return None
+
+
 def _receivers(alertmanager: YamlFile) -> list[Finding]:
     data = alertmanager.data
     defined = {str(receiver.get("name")): index for index, receiver in enumerate(data.get("receivers") or [])
@@ -161,8 +171,16 @@ def _receivers(alertmanager: YamlFile) -> list[Finding]:
             visit(child, (*location, "routes", index))
 
     visit(data.get("route"), ("route",))
+    misspelt = {}
+    for finding in found:
+        unknown = finding.message.split("'")[1]
+        close = difflib.get_close_matches(unknown, [name for name in defined if name not in named], n=1)
+        if close:
+            misspelt[close[0]] = unknown
+    found = [replace(finding, fix=f"did you mean {misspelt_of(finding, misspelt)!r}? Name a defined receiver")
+             if misspelt_of(finding, misspelt) else finding for finding in found]
     for name, index in defined.items():
-        if name not in named:
+        if name not in named and name not in misspelt:
             found.append(Finding(
                 "routing.receiver-unreached", "warning", str(alertmanager.path),
                 alertmanager.line("receivers", index), f"receiver {name}",
