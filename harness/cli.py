@@ -287,6 +287,13 @@ def _run(
         if choice.lowered:
             mark = "[yellow]scale lowered[/]" if choice.faithful else "[red]not run[/]"
             console.print(f"{mark} {choice.describe()}", highlight=False)
+    if run.config_check is not None:
+        counts = run.config_check.counts()
+        console.print(f"config check: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info",
+                      highlight=False)
+        for finding in run.config_check.errors:
+            console.print(f"    [red]✗[/] {finding.file}:{finding.line}: {finding.subject}: {finding.message} "
+                          f"[{finding.code}]", highlight=False)
     for result in run.results:
         mark = {"verified": "[green]pass[/]", "skipped": "[yellow]SKIPPED[/]",
                 "inconclusive": "[yellow]INCONCLUSIVE[/]"}.get(result.status, "[red]FAIL[/]")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from harness import bounds, expectations, limits, measurements, polling, report, runner
+from harness.check.run import check as check_configs
 from harness.errors import HarnessError, InvalidInput
 from harness.report import RunReport
 from harness.scenario import Scenario
@@ -81,10 +82,14 @@ def run_gate(
                     rendered.prometheus.rule(alert)
                 except InvalidInput as error:
                     raise InvalidInput(f"{scenario.path}: {error}") from error
+    progress(f"checking the stack's configs in {stack.directory} (harness check)")
+    config_check = check_configs([stack.directory])
+    counts = config_check.counts()
+    progress(f"config check: {counts['error']} error(s), {counts['warning']} warning(s) in {config_check.seconds:.1f} s")
     run = RunReport(
         run_id=run_id, suite=suite_name, stack=str(stack_path), scale=scale.factor, directory=run_dir,
         started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        prometheus=rendered.prometheus, alertmanager=rendered.alertmanager, lanes=lanes,
+        prometheus=rendered.prometheus, alertmanager=rendered.alertmanager, lanes=lanes, config_check=config_check,
     )
     results: dict[int, runner.ScenarioResult] = {}
     polling.reset_cancellation()

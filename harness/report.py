@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from harness.check.run import CheckResult
 from harness.limits import Figures, ScaleChoice
 from harness.runner import ScenarioResult
 from harness.stack import BootFigures, OmittedService
@@ -38,10 +39,14 @@ class RunReport:
     #: What was measured before the scenarios ran, and the scale each scenario got from it.
     figures: Figures | None = None
     choices: list[ScaleChoice] = field(default_factory=list)
+    #: `harness check` on the stack's own configs, run before anything started (and live, on the first stack).
+    config_check: CheckResult | None = None
 
     @property
     def passed(self) -> bool:
-        return self.error is None and bool(self.results) and all(result.passed for result in self.results)
+        """Every scenario verified, and no error-level finding in the stack's configs."""
+        clean = self.config_check is None or not self.config_check.errors
+        return self.error is None and bool(self.results) and all(result.passed for result in self.results) and clean
 
 
 def write(report: RunReport) -> Path:
@@ -117,6 +122,7 @@ def to_data(report: RunReport) -> dict[str, Any]:
         ],
         "compression": _compression(report),
         "limits": _limits(report),
+        "config_check": report.config_check.as_json() if report.config_check else None,
         "scenarios": [_scenario(result, report.scale, report.choices) for result in report.results],
     }
 

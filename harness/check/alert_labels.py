@@ -51,23 +51,33 @@ class AlertLabels:
     static: tuple[tuple[str, str], ...]
     series: SeriesLabels
     external: tuple[tuple[str, str], ...] = ()
+    #: Names the team sets by hand in rules' `labels:` (severity, team): assumed not to come from the
+    #: series when the expression does not say it keeps them.
+    routing_keys: frozenset[str] = frozenset()
 
     @property
     def known(self) -> dict[str, str]:
         """Labels whose value is certain: external ones, the series' fixed ones, the rule's own, in that order."""
         return {**dict(self.external), **dict(self.series.fixed), **dict(self.static)}
 
+    def may_have(self, name: str) -> bool:
+        """Whether some alert of the rule may carry `name` with a value not known yet."""
+        if self.series.names is None and name in self.routing_keys:
+            return False
+        return self.series.may_have(name)
+
     def outcome(self, matcher: Matcher) -> str:
         """"yes", "no", or "maybe" (the value comes from the series and is not known)."""
         known = self.known
         if matcher.name in known:
             return "yes" if matcher.matches(known) else "no"
-        if self.series.may_have(matcher.name):
+        if self.may_have(matcher.name):
             return "maybe"
         return "yes" if matcher.matches({}) else "no"
 
 
-def alert_labels(expr: str, static: dict[str, str], alertname: str, external: dict[str, str]) -> AlertLabels:
+def alert_labels(expr: str, static: dict[str, str], alertname: str, external: dict[str, str],
+                 routing_keys: frozenset[str] = frozenset()) -> AlertLabels:
     """The labels of alerts from a rule; an expression that does not parse brings unknown labels."""
     templated = frozenset(name for name, value in static.items() if "{{" in value)
     own = {**{name: value for name, value in static.items() if name not in templated}, "alertname": alertname}
@@ -78,7 +88,7 @@ def alert_labels(expr: str, static: dict[str, str], alertname: str, external: di
     if templated:  # a label templated from the series: its name is certain, its value is not
         names = None if series.names is None else series.names | templated
         series = SeriesLabels(tuple(item for item in series.fixed if item[0] not in templated), names)
-    return AlertLabels(tuple(sorted(own.items())), series, tuple(sorted(external.items())))
+    return AlertLabels(tuple(sorted(own.items())), series, tuple(sorted(external.items())), routing_keys - templated)
 
 
 def series_labels(node: Any) -> SeriesLabels:

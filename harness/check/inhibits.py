@@ -91,8 +91,8 @@ def _agrees(source: AlertLabels, target: AlertLabels, name: str) -> bool:
     if name in source_known and name in target_known:
         return source_known[name] == target_known[name]
     source_has, target_has = _certainly_has(source, name), _certainly_has(target, name)
-    source_lacks, target_lacks = not source.series.may_have(name) and name not in source_known, \
-        not target.series.may_have(name) and name not in target_known
+    source_lacks = not source.may_have(name) and name not in source_known
+    target_lacks = not target.may_have(name) and name not in target_known
     return not ((source_lacks and target_has) or (target_lacks and source_has))
 
 
@@ -113,7 +113,7 @@ def _why_not(sources: list[tuple[Rule, AlertLabels]], targets: list[tuple[Rule, 
         if any(_agrees(s, t, name) for s_rule, s in sources for t_rule, t in targets if s_rule != t_rule):
             continue
         lacking = sorted({rule.name for rule, labels in sources + targets
-                          if not labels.series.may_have(name) and name not in labels.known})
+                          if not labels.may_have(name) and name not in labels.known})
         if lacking:
             reasons.append(f"{', '.join(lacking)} can never carry {name} (aggregated away or never set)")
         else:

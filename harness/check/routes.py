@@ -123,7 +123,8 @@ def labelled_alerts(monitoring: Monitoring) -> list[tuple[Rule, AlertLabels]]:
     section = (monitoring.prometheus.data.get("global") if monitoring.prometheus is not None else None) or {}
     labels = section.get("external_labels") if isinstance(section, dict) else None
     external = {str(key): str(value) for key, value in (labels or {}).items()}
-    return [(rule, alert_labels(rule.expr, rule.labels, rule.name, external)) for rule in monitoring.alerts]
+    routing_keys = frozenset(name for rule in monitoring.alerts for name in rule.labels)
+    return [(rule, alert_labels(rule.expr, rule.labels, rule.name, external, routing_keys)) for rule in monitoring.alerts]
 
 
 def _possible(tree: routing.Route, labels: AlertLabels) -> _Reach:

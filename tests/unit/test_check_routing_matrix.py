@@ -124,3 +124,19 @@ def test_rule_files_mounted_by_compose_are_found_through_the_mounts() -> None:
     assert monitoring.prometheus is not None and monitoring.alertmanager is not None
     assert [source.loaded for source in monitoring.rule_files] == [True]
     assert [rule.name for rule in monitoring.alerts] == ["ApiDown", "ApiHighErrorRate", "ApiSlowResponses"]
+
+
+def test_an_unaggregated_rule_without_the_routing_key_goes_to_the_default_receiver(tmp_path: Path) -> None:
+    (tmp_path / "prometheus.yml").write_text(PROMETHEUS)
+    (tmp_path / "rules.yml").write_text(rules(alert("Down", "up == 0", "{severity: critical}"),
+                                              alert("Forgotten", "up == 0", "{team: db}")))
+    (tmp_path / "alertmanager.yml").write_text("""\
+route:
+  receiver: fallback
+  routes: [{receiver: pager, matchers: [severity="critical"]}]
+receivers: [{name: fallback}, {name: pager}]
+""")
+    matrix, found = analyse(discover([tmp_path]))
+    assert matrix is not None
+    assert {row.alert: row.possible for row in matrix.rows} == {"Down": ("pager",), "Forgotten": ("fallback",)}
+    assert [(finding.code, finding.subject) for finding in found] == [("routing.default-receiver-only", "alert Forgotten")]
