@@ -20,7 +20,9 @@ from typing import Any
 
 import promql_parser
 
-from harness.check.expression import COMPARISONS, Expression, is_constant, metric_name, operator, selectors, unwrap, value_branches
+from harness.check.expression import (
+    COMPARISONS, Expression, is_constant, metric_name, operator, selectors, unwrap, value_branches,
+)
 from harness.check.sources import Rule
 
 #: Functions after which a value is still the counter's own (relabelled, rounded, clamped, sorted).
@@ -44,7 +46,7 @@ class Counters:
         self.histograms |= {name.removesuffix("_sum") for name in names
                             if name.endswith("_sum") and name.removesuffix("_sum") + "_count" in names}
         for rule, expression in rules:
-            if rule.kind == "record" and any(self.raw(branch) is not None for branch in value_branches(expression.tree)):
+            if rule.kind == "record" and any(self.raw(part) is not None for part in value_branches(expression.tree)):
                 self.typed.add(rule.name)
 
     def is_counter(self, name: str) -> bool:

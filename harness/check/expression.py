@@ -17,10 +17,9 @@ from typing import Any
 import promql_parser
 
 from harness.compression.functions import PARSER_ALIASES
-from harness.compression.lexer import tokenize
+from harness.compression.lexer import Token, tokenize
 
 COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
-SET_OPERATORS = frozenset({"and", "or", "unless"})
 _PLACEHOLDER = re.compile(r'"s(\d+)"')
 
 
@@ -61,7 +60,7 @@ def parse(text: str) -> Expression | None:
         return None
 
 
-def _opens_call(tokens: list[Any], index: int) -> bool:
+def _opens_call(tokens: list[Token], index: int) -> bool:
     following = [token for token in tokens[index + 1:] if token.significant]
     return bool(following) and following[0].text == "("
 

@@ -30,6 +30,9 @@ What counts, precisely (each definition is drawn so that a finding is a bug, not
 - A range is short when it is under 2 x the shortest scrape interval of prometheus.yml (global or
   any job's): short for every job. A subquery's range is compared with 2 x its step (the evaluation
   interval when it has none), since the points it holds are the subquery's own.
+- Without a prometheus.yml the scrape and evaluation intervals are unknown (a team's are rarely
+  Prometheus's default of 1m), so ranges, step-less subqueries and `for:` are judged only against
+  what the rule files say themselves (explicit steps, a group's `interval`).
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ RATES = frozenset({"rate", "irate", "increase"})
 NEEDS_TWO_SAMPLES = frozenset({"rate", "irate", "increase", "delta", "idelta", "deriv", "predict_linear",
                                "double_exponential_smoothing"})
 ABSENT = frozenset({"absent", "absent_over_time"})
+#: Aggregations that return some of their input series as they are, labels and all.
+SELECTING = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
 #: Series that exist only while something is wrong: an alert on them needs no comparison.
 EXIST_WHEN_WRONG = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
 
@@ -132,7 +137,8 @@ def _counter_problems(rule: Rule, expression: Expression, context: _Context) -> 
                     "promql.counter-without-rate", "error",
                     f"the alert expression `{expression.show(branch)}` is a counter's total with no comparison, so it "
                     "fires for every series as soon as the counter exists",
-                    f"alert on its rate with a threshold, e.g. `rate({expression.show(counter)}[{context.window}]) > 0`"))
+                    f"alert on its rate with a threshold, e.g. "
+                    f"`rate({expression.show(counter)}[{context.window}]) > 0`"))
     return problems
 
 
@@ -180,7 +186,7 @@ def _bucket_problems(node: Any, call: str, expression: Expression, context: _Con
         problems: list[tuple[str, str]] = []
         labels = list(node.modifier.labels) if node.modifier is not None else []
         without = node.modifier is not None and str(node.modifier.type) == "AggModifierType.Without"
-        if ("le" in labels) == without and _reads_classic_buckets(node.expr, context):
+        if name not in SELECTING and ("le" in labels) == without and _reads_classic_buckets(node.expr, context):
             fix = ("take `le` out of `without (...)`" if without else
                    f"keep `le` in the aggregation: `{name} by ({', '.join([*labels, 'le'])}) (...)`")
             problems.append((
@@ -223,12 +229,13 @@ def _ratio_problems(expression: Expression) -> list[_Problem]:
         if top_matchers == bottom_matchers:
             continue  # a short window against a long one: deliberate
         labels = ", ".join(f"`{label}`" for label in sorted({name for name, _ in top_matchers ^ bottom_matchers}))
+        top_text, bottom_text = expression.show(unwrap(node.lhs)), expression.show(unwrap(node.rhs))
         problems.append(_Problem(
             "promql.ratio-without-aggregation", "warning",
             f"`{expression.show(node)}` divides each series by itself: without aggregation both sides match on every "
             f"label, {labels} included, so the ratio is 1 wherever it exists",
-            f"aggregate both sides to the labels the ratio is about, e.g. `sum by (job) ({expression.show(unwrap(node.lhs))})"
-            f" / sum by (job) ({expression.show(unwrap(node.rhs))})`"))
+            "aggregate both sides to the labels the ratio is about, e.g. "
+            f"`sum by (job) ({top_text}) / sum by (job) ({bottom_text})`"))
     return problems
 
 
@@ -248,21 +255,21 @@ def _matchers(selector: Any, expression: Expression) -> frozenset[tuple[str, str
 
 def _range_problems(expression: Expression, context: _Context) -> list[_Problem]:
     problems: list[_Problem] = []
-    scrape = format_duration(context.scrape_interval)
+    scrape = context.scrape_interval
     for place in walk(expression.tree):
         node, parent = place.node, place.parent
-        if context.scrape_interval and isinstance(node, promql_parser.MatrixSelector) and node.range < 2 * context.scrape_interval:
+        if scrape and isinstance(node, promql_parser.MatrixSelector) and node.range < 2 * scrape:
             function = operator(parent) or "its function"
             shown = expression.show(parent if parent is not None else node)
-            longer = format_duration(4 * context.scrape_interval)
-            consequence = ("needs two samples in its window, so it often returns nothing" if function in NEEDS_TWO_SAMPLES
-                           else "sees one sample or none, so it is not the value over time it reads like")
+            written, longer = f"[{format_duration(node.range)}]", f"[{format_duration(4 * scrape)}]"
+            consequence = "needs two samples in its window, so it often returns nothing"
+            if function not in NEEDS_TWO_SAMPLES:
+                consequence = "sees one sample or none, not the values over time it reads like"
             problems.append(_Problem(
                 "promql.range-shorter-than-two-scrapes", "warning",
-                f"`{shown}` looks back {format_duration(node.range)}, "
-                f"less than two scrapes ({scrape}{context.scrape_source}), and {function} {consequence}",
-                f"use a range of at least 4 scrape intervals: "
-                f"`{shown.replace(f'[{format_duration(node.range)}]', f'[{longer}]')}`"))
+                f"`{shown}` looks back {format_duration(node.range)}, less than two scrapes at "
+                f"{format_duration(scrape)}{context.scrape_source}, and {function} {consequence}",
+                f"use a range of at least 4 scrape intervals: `{shown.replace(written, longer)}`"))
         elif isinstance(node, promql_parser.SubqueryExpr):
             step = node.step or context.evaluation_interval
             if step and node.range < 2 * step:
@@ -270,7 +277,8 @@ def _range_problems(expression: Expression, context: _Context) -> list[_Problem]
                     "promql.range-shorter-than-two-scrapes", "warning",
                     f"the subquery `{expression.show(node)}` spans {format_duration(node.range)} at a step of "
                     f"{format_duration(step)}, so the function around it sees one point or none",
-                    f"make the subquery several steps long, e.g. [{format_duration(4 * step)}:{format_duration(step)}]"))
+                    "make the subquery several steps long, e.g. "
+                    f"[{format_duration(4 * step)}:{format_duration(step)}]"))
     return problems
 
 
@@ -279,8 +287,10 @@ def _comparison_problems(expression: Expression, context: _Context) -> list[_Pro
         return []  # `x offset 1h unless x`: a set difference is a condition of its own
     for branch in value_branches(expression.tree):
         read = {metric_name(selector) for selector in selectors(branch)}
-        if operator(branch) in ABSENT or not read or read <= EXIST_WHEN_WRONG | context.recorded_filters:
-            continue  # `vector(1)` is a dead man's switch: always firing is the point
+        # Recorded elsewhere, a series may be a comparison's result: it would exist only when wrong.
+        unknown = {name for name in read if ":" in name and name not in context.recorded}
+        if operator(branch) in ABSENT or not read or read <= EXIST_WHEN_WRONG | context.recorded_filters | unknown:
+            continue  # absent, a constant (`vector(1)`: a dead man's switch), or series that exist only when wrong
         if context.counters.raw(branch) is not None:
             continue  # a counter's total: reported as such
         return [_Problem(
@@ -347,4 +357,4 @@ def _scrape_interval(monitoring: Monitoring) -> tuple[timedelta, str]:
             except ConfigError:
                 continue
     shortest = min(intervals)
-    return shortest, "" if shortest == monitoring.scrape_interval else ", the shortest job's"
+    return shortest, "" if shortest == monitoring.scrape_interval else " (the shortest job's)"
