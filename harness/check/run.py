@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.check import inhibits, routes, wiring
+from harness.check import inhibits, promql, routes, wiring
 from harness.check.findings import Finding, errors
 from harness.check.routes import RoutingMatrix
 from harness.check.sources import Monitoring, discover
 
 #: The static checks, in the order their findings are listed for one line.
 STATIC_CHECKS: tuple[Callable[[Monitoring], list[Finding]], ...] = (
-    wiring.findings, inhibits.findings,
+    wiring.findings, inhibits.findings, promql.findings,
 )
 
 
