@@ -154,3 +154,31 @@ def _few(names: Iterable[str], shown: int = 4) -> str:
 
 def _shown(matchers: list[routing.Matcher]) -> str:
     return ", ".join(map(str, matchers)) or "none"
+
+
+def silence_findings(monitoring: Monitoring, silences: list[dict[str, Any]], where: str) -> list[Finding]:
+    """Active silences (Alertmanager API v2 objects) whose matchers no alerting rule's alerts can match."""
+    labelled = labelled_alerts(monitoring)
+    if not labelled:
+        return []
+    found = []
+    for silence in silences:
+        if (silence.get("status") or {}).get("state") != "active":
+            continue
+        matchers = [routing.Matcher(str(item["name"]), _operator(item), str(item["value"]))
+                    for item in silence.get("matchers") or []]
+        if any(_may_match(labels, matchers) for _, labels in labelled):
+            continue
+        found.append(Finding(
+            "inhibit.silence-matches-nothing", "warning", where, 1, f"silence {silence.get('id', '?')}",
+            f"the active silence {_shown(matchers)} (by {silence.get('createdBy', '?')}: "
+            f"{silence.get('comment', '')!r}) matches no alerting rule's alerts, so it silences nothing it was meant to",
+            "fix its matchers to the labels the rules set (amtool silence query), or expire it"))
+    return found
+
+
+def _operator(item: dict[str, Any]) -> routing.Operator:
+    equal = item.get("isEqual", True)
+    if item.get("isRegex"):
+        return "=~" if equal else "!~"
+    return "=" if equal else "!="

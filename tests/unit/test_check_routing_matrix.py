@@ -140,3 +140,15 @@ receivers: [{name: fallback}, {name: pager}]
     assert matrix is not None
     assert {row.alert: row.possible for row in matrix.rows} == {"Down": ("pager",), "Forgotten": ("fallback",)}
     assert [(finding.code, finding.subject) for finding in found] == [("routing.default-receiver-only", "alert Forgotten")]
+
+
+def test_an_active_silence_that_matches_no_rule_is_a_finding() -> None:
+    from harness.check.inhibits import silence_findings
+
+    monitoring = discover([FIXTURES / "clean"])
+    typo = {"id": "s-1", "status": {"state": "active"}, "createdBy": "ops", "comment": "maintenance",
+            "matchers": [{"name": "alertname", "value": "APIDown", "isRegex": False, "isEqual": True}]}
+    meant = {**typo, "id": "s-2", "matchers": [{"name": "alertname", "value": "Api.*", "isRegex": True}]}
+    expired = {**typo, "id": "s-3", "status": {"state": "expired"}}
+    found = silence_findings(monitoring, [typo, meant, expired], "http://127.0.0.1:9093")
+    assert [(finding.code, finding.subject) for finding in found] == [("inhibit.silence-matches-nothing", "silence s-1")]
