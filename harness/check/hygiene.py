@@ -7,7 +7,10 @@
     hygiene.retention-mismatch        warning  Prometheus keeps metrics for another time than the README promises
 
 Values are read as Compose would interpolate them: `${VAR:-default}` from the `.env` beside the compose
-file, else the default; a value that depends on the shell environment alone is not judged.
+file, else the default; a value that depends on the shell environment alone is not judged. A service
+built here is judged by its Dockerfile's FROM, since its `image:` only names the build. Alertmanager
+has no flags to switch its dangerous endpoints on: its API (silences, /-/reload) is always open, so
+what its open port exposes is said in that port's finding.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ GRAFANA_AUTH = re.compile(r"^GF_AUTH_(?:[A-Z_]+_ENABLED|DISABLE_LOGIN_FORM|PROXY
 DANGEROUS_FLAGS = {
     "--web.enable-admin-api": "delete every series (/api/v1/admin/tsdb/delete_series) and fill the disk with snapshots",
     "--web.enable-lifecycle": "shut Prometheus down (POST /-/quit) or make it reload a config",
-    "--web.enable-remote-write-receiver": "write any series they like, including fake ones that fire or resolve alerts",
+    "--web.enable-remote-write-receiver": "write any series they like, fake ones that fire or resolve alerts too",
     "--web.enable-otlp-receiver": "write any series they like over OTLP",
 }
 ROLE_EXPOSURE = {
@@ -113,21 +116,57 @@ def interpolate(text: str, env: dict[str, str]) -> str | None:
 # --- Images ---------------------------------------------------------------------------------------------------------
 
 def _unpinned(compose: YamlFile, service: ComposeService, spec: dict[str, Any], env: dict[str, str]) -> list[Finding]:
+    if spec.get("build"):
+        # `image:` then names the local build; what is pulled is the Dockerfile's FROM.
+        return [_unpinned_finding(str(dockerfile), line, service, image, image)
+                for dockerfile, line, image in _base_images(compose.path.parent, spec["build"])
+                if _moving(image)]
     written = str(spec.get("image") or "")
     image = interpolate(written, env)
-    if not image or "@sha256:" in image:
+    if not image or not _moving(image):
         return []
+    return [_unpinned_finding(str(compose.path), compose.line("services", service.name, "image"), service, image,
+                              written)]
+
+
+def _moving(image: str) -> bool:
+    tag = split_image(image)[1]
+    return "@sha256:" not in image and (not tag or tag in MOVING_TAGS)
+
+
+def _unpinned_finding(file: str, line: int, service: ComposeService, image: str, written: str) -> Finding:
     name, tag = split_image(image)
-    if tag and tag not in MOVING_TAGS:
-        return []
-    seen = f"no tag (so `:latest`)" if not tag else f"the moving tag `:{tag}`"
+    seen = "no tag (so `:latest`)" if not tag else f"the moving tag `:{tag}`"
     defaulted = f" ({written!r} with the `.env` and defaults)" if written != image else ""
-    return [Finding(
-        "hygiene.unpinned-image", "warning", str(compose.path), compose.line("services", service.name, "image"),
-        f"service {service.name}",
+    return Finding(
+        "hygiene.unpinned-image", "warning", file, line, f"service {service.name}",
         f"image {image!r}{defaulted} has {seen}: the next pull or a new host runs a different release, so rule "
         "syntax, flags and alerting behaviour change without a commit",
-        f"pin a release, e.g. `{name}:<version>` (or a digest, `{name}@sha256:...`), and upgrade on purpose")]
+        f"pin a release, e.g. `{name}:<version>` (or a digest, `{name}@sha256:...`), and upgrade on purpose")
+
+
+def _base_images(folder: Path, build: Any) -> list[tuple[Path, int, str]]:
+    """The images a build starts FROM, with their Dockerfile lines; build stages and `scratch` left out."""
+    context = folder / str(build.get("context", ".") if isinstance(build, dict) else build)
+    dockerfile = context / str(build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile")
+    if not dockerfile.is_file():
+        return []
+    args: dict[str, str] = {}
+    stages: set[str] = {"scratch"}
+    found = []
+    for number, line in enumerate(dockerfile.read_text(errors="replace").splitlines(), start=1):
+        words = line.split()
+        if len(words) >= 2 and words[0].upper() == "ARG" and "=" in words[1]:
+            key, _, value = words[1].partition("=")
+            args.setdefault(key, value.strip("'\""))
+        elif len(words) >= 2 and words[0].upper() == "FROM":
+            names = [word for word in words[1:] if not word.startswith("--")]
+            image = interpolate(names[0], args) if names else None
+            if image and image.lower() not in stages:
+                found.append((dockerfile, number, image))
+            if len(names) >= 3 and names[1].upper() == "AS":
+                stages.add(names[2].lower())
+    return found
 
 
 def split_image(image: str) -> tuple[str, str]:
@@ -165,7 +204,8 @@ class Port:
         return bool(LOOPBACK.match(self.host_ip.strip("[]")))
 
 
-def published_ports(compose: YamlFile, service: ComposeService, spec: dict[str, Any], env: dict[str, str]) -> list[Port]:
+def published_ports(compose: YamlFile, service: ComposeService, spec: dict[str, Any],
+                    env: dict[str, str]) -> list[Port]:
     ports: list[Port] = []
     for index, entry in enumerate(spec.get("ports") or []):
         line = compose.line("services", service.name, "ports", index)
@@ -230,13 +270,19 @@ class Setting:
     line: int
 
 
-def environment(compose: YamlFile, service: ComposeService, spec: dict[str, Any], env: dict[str, str]) -> dict[str, Setting]:
-    """The service's environment: its `env_file`s, then `environment:` (list or mapping) over them."""
+def environment(compose: YamlFile, service: ComposeService, spec: dict[str, Any],
+                env: dict[str, str]) -> tuple[dict[str, Setting], bool]:
+    """The service's environment (its `env_file`s, then `environment:` over them), and whether every file was read."""
     settings: dict[str, Setting] = {}
+    complete = True
     env_files = spec.get("env_file") or []
     for entry in [env_files] if isinstance(env_files, (str, dict)) else env_files:
-        path = entry.get("path") if isinstance(entry, dict) else entry
-        for key, value in dotenv(compose.path.parent / str(path)).items():
+        written = entry.get("path") if isinstance(entry, dict) else entry
+        path = interpolate(str(written), {"PWD": str(compose.path.parent), **env})
+        if path is None or not (compose.path.parent / path).is_file():
+            complete = False
+            continue
+        for key, value in dotenv(compose.path.parent / path).items():
             settings[key] = Setting(key, value, value, compose.line("services", service.name, "env_file"))
     raw = spec.get("environment") or {}
     items = raw.items() if isinstance(raw, dict) else (str(item).partition("=")[::2] for item in raw)
@@ -245,24 +291,26 @@ def environment(compose: YamlFile, service: ComposeService, spec: dict[str, Any]
         location = ("services", service.name, "environment", key if isinstance(raw, dict) else index)
         written = "" if value is None else str(value)
         settings[key] = Setting(key, interpolate(written, env), written, compose.line(*location))
-    return settings
+    return settings, complete
 
 
 def _default_credentials(compose: YamlFile, service: ComposeService, spec: dict[str, Any], env: dict[str, str],
                          ports: list[Port]) -> list[Finding]:
-    settings = environment(compose, service, spec, env)
+    settings, complete = environment(compose, service, spec, env)
     found: list[Finding] = []
     for setting in settings.values():
         if setting.key == "POSTGRES_HOST_AUTH_METHOD" and (setting.value or "").lower() == "trust":
-            found.append(_credential(compose, service, setting, "lets anyone who reaches Postgres log in as any user "
-                                     "without a password", "remove it and set POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE)"))
+            found.append(_credential(
+                compose, service, setting, "lets anyone who reaches Postgres log in as any user without a password",
+                "remove it and set POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE)"))
         elif PASSWORD_KEY.search(setting.key) and (setting.value or "").lower() in WEAK_PASSWORDS:
-            how = "" if setting.written == setting.value else f" (from {setting.written!r})"
+            how = "" if setting.written == setting.value else f" ({setting.written!r} with the `.env` and defaults)"
             found.append(_credential(
                 compose, service, setting, f"is {setting.value!r}{how}, the first password anyone tries",
                 f"use a generated password: `{setting.key}{'__FILE' if setting.key.startswith('GF_') else '_FILE'}` "
                 "pointing at a compose secret (where the image reads it), or a value from an untracked `.env`"))
-    if _role(service) == "grafana" and "GF_SECURITY_ADMIN_PASSWORD" not in settings and ports:
+    # An env_file that cannot be read may well set the password: only judge what can be seen whole.
+    if _role(service) == "grafana" and "GF_SECURITY_ADMIN_PASSWORD" not in settings and ports and complete:
         if not _grafana_has_other_auth(compose, service, settings):
             found.append(Finding(
                 "hygiene.default-credentials", "error", str(compose.path),
@@ -337,19 +385,27 @@ class Promise:
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "thirteen": 13, "fourteen": 14, "thirty": 30,
                  "ninety": 90}
-_AMOUNT = r"(\d+|" + "|".join(_NUMBER_WORDS) + r")"
 _UNIT = r"(y|w|d|h|years?|months?|weeks?|days?|hours?)"
-_SPAN = _AMOUNT + r"[\s-]*" + _UNIT + r"\b"
-#: Conservative phrasings: "retention: 90d", "retention of 30 days", "30-day retention", "metrics retained for
-#: 30 days", "keep 1 year of metrics", "--storage.tsdb.retention.time=30d".
+#: `30d`, `30 days`, `30-day`; a number word only as a word of its own ("a year", not the "an" of "and").
+_SPAN = r"(\d+|\b(?:" + "|".join(_NUMBER_WORDS) + r")(?=[\s-]))[\s-]*" + _UNIT + r"\b"
+_LONG_SPAN = r"(\d+|\b(?:" + "|".join(_NUMBER_WORDS) + r")(?=[\s-]))[\s-]*(d|w|y|years?|months?|weeks?|days?)\b"
+#: Conservative phrasings, on a line that also names metrics or Prometheus: "Prometheus retention: 90d",
+#: "retention of 30 days", "30-day retention", "metrics are retained for 30 days", "keep 1 year of metrics",
+#: "--storage.tsdb.retention.time=30d".
 _PROMISES = (
     re.compile(r"(?i)\bretention(?:\.time| time| period)?\b[\s:=`'\"]*(?:is\s+|of\s+|set to\s+|=\s*)?(?:at least\s+)?"
                + _SPAN),
     re.compile(r"(?i)\b" + _SPAN + r"\s+(?:of\s+)?(?:metrics?\s+|data\s+)?retention\b"),
-    re.compile(r"(?i)\b(?:retain(?:s|ed)?|keeps?|kept|stored?|stores)\b[^.;]{0,40}?\b(?:for\s+)?(?:at least\s+)?"
-               + _SPAN),
+    re.compile(r"(?i)\b(?:retain(?:s|ed)?|keeps?|kept|stored?|stores)\b[^.;]{0,40}?\bfor\s+(?:at least\s+)?"
+               + _LONG_SPAN),
+    re.compile(r"(?i)\b(?:retain(?:s|ed)?|keeps?|kept|stores?)\s+(?:at least\s+)?" + _LONG_SPAN
+               + r"\s+of\s+(?:metrics|data|samples|history)\b"),
 )
-_ABOUT_METRICS = re.compile(r"(?i)metric|prometheus|series|samples|tsdb|retention")
+_ABOUT_METRICS = re.compile(r"(?i)metric|prometheus|series|samples|tsdb")
+#: Instructions, examples and general knowledge, not statements of how this stack is set up.
+_INSTRUCTION = re.compile(r"(?i)\b(?:e\.g\.|for example|examples?|edit|change|reduce|increase|adjust|if you|default)\b")
+#: Where a stack's own documents are: beside the compose file, or in its docs folder.
+DOCUMENT_FOLDERS = frozenset({"docs", "doc", "documentation", "runbooks"})
 #: Lines about somewhere else's retention: long-term stores, logs, traces, Alertmanager's silences, backups.
 _ELSEWHERE = re.compile(r"(?i)thanos|mimir|cortex|victoria|long[- ]term|remote|loki|\blogs?\b|trac(?:e|es|ing)|tempo|"
                         r"alertmanager|silence|backup|snapshot|\bs3\b|bucket|grafana cloud|influx|elastic|dashboard")
@@ -369,7 +425,8 @@ def _retention(monitoring: Monitoring, env: dict[str, str]) -> list[Finding]:
     index = next((i for i, part in enumerate(service.command) if part.startswith("--storage.tsdb.retention")), None)
     line = _command_line(compose, service, index) if index is not None else service.line
     found: list[Finding] = []
-    for promise in promises(monitoring.documents):
+    own = tuple(document for document in monitoring.documents if _beside(document, compose.path.parent))
+    for promise in promises(own):
         if actual >= promise.low and (promise.high is None or actual <= promise.high):
             continue
         place = f"{_shown(promise.file, compose.path.parent)}:{promise.line}"
@@ -381,6 +438,14 @@ def _retention(monitoring: Monitoring, env: dict[str, str]) -> list[Finding]:
                ": the disk holds more than the documents plan for"),
             f"set --storage.tsdb.retention.time to what {place} promises, or correct the document"))
     return found
+
+
+def _beside(document: Path, folder: Path) -> bool:
+    try:
+        parts = document.resolve().relative_to(folder.resolve()).parts
+    except ValueError:
+        return False
+    return len(parts) == 1 or parts[0].lower() in DOCUMENT_FOLDERS
 
 
 def _shown(path: Path, folder: Path) -> str:
@@ -421,8 +486,11 @@ def promises(documents: tuple[Path, ...]) -> list[Promise]:
             lines = document.read_text().splitlines()
         except (OSError, UnicodeDecodeError):
             continue
+        fenced = False
         for number, line in enumerate(lines, start=1):
-            if not _ABOUT_METRICS.search(line) or _ELSEWHERE.search(line):
+            if line.lstrip().startswith(("```", "~~~")):
+                fenced = not fenced
+            if fenced or not _ABOUT_METRICS.search(line) or _ELSEWHERE.search(line) or _INSTRUCTION.search(line):
                 continue
             for pattern in _PROMISES:
                 match = pattern.search(line)

@@ -40,7 +40,7 @@ class Spec:
 #: Alertmanager fields by (section, key); a section is `global` or the notifier (`slack` for slack_configs).
 ALERTMANAGER_FIELDS: dict[tuple[str, str], Spec] = {
     ("global", "smtp_smarthost"): Spec("address"),
-    ("global", "smtp_from"): Spec("address"),
+    ("global", "smtp_from"): Spec("name"),  # a sender on a made-up domain still sends
     ("global", "smtp_auth_username"): Spec("name"),
     ("global", "smtp_auth_password"): Spec("password", "smtp_auth_password_file", (0, 25)),
     ("global", "smtp_auth_secret"): Spec("key", "smtp_auth_secret_file", (0, 31)),
@@ -49,7 +49,7 @@ ALERTMANAGER_FIELDS: dict[tuple[str, str], Spec] = {
     ("global", "victorops_api_key"): Spec("key", "victorops_api_key_file", (0, 25)),
     ("global", "wechat_api_secret"): Spec("key", "wechat_api_secret_file", (0, 31)),
     ("email", "to"): Spec("address"),
-    ("email", "from"): Spec("address"),
+    ("email", "from"): Spec("name"),
     ("email", "smarthost"): Spec("address"),
     ("email", "auth_username"): Spec("name"),
     ("email", "auth_password"): Spec("password", "auth_password_file", (0, 25)),
@@ -100,7 +100,8 @@ BRACED_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?+=-][^}]*)?\}")
 BARE_VARIABLE = re.compile(r"(?<![A-Za-z0-9_$])\$[A-Z_][A-Z0-9_]+\b")
 TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 PLACEHOLDER_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^<secret>$"), "what Alertmanager shows in place of a secret (copied from its status page, not the config)"),
+    (re.compile(r"^<secret>$"),
+     "what Alertmanager shows in place of a secret (copied from its status page, not the config)"),
     (re.compile(r"<[^<>]*>"), "an `<...>` placeholder"),
     (re.compile(r"(?i)(?:^|[^a-z])your(?:[-_ .]|[A-Z]|(?=[a-z]{3}))"), "a `your...` placeholder"),
     (re.compile(r"(?i)change[-_ ]?(?:me|it|this)"), "a `changeme` placeholder"),
@@ -108,6 +109,8 @@ PLACEHOLDER_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)insert[-_ ]?(?:here|your)"), "an `insert here` placeholder"),
     (re.compile(r"(?:^|[^A-Za-z])(?:TODO|FIXME|TBD)(?:[^A-Za-z]|$)"), "a TODO left in"),
     (re.compile(r"\.\.\.|…"), "cut short with `...`"),
+    (re.compile(r"^__[A-Za-z0-9_]+__$"), "a `__NAME__` token that a substitution script was meant to replace"),
+    (re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"), "the name of a variable, not its value"),
     (re.compile(r"\*{3,}"), "masked with `***`"),
 )
 #: Words that are fine in a host name (`dummy-receiver:8080` is a compose service) but not in a secret.
@@ -120,6 +123,8 @@ SLACK_SEGMENTS = (re.compile(r"^[TE][A-Z0-9]{6,}$"), re.compile(r"^B[A-Z0-9]{6,}
 #: Hosts whose webhook URLs carry the credential in their path.
 CREDENTIAL_HOSTS = re.compile(r"(?i)(?:^|\.)(?:hooks\.slack\.com|discord(?:app)?\.com|webhook\.office\.com|"
                               r"[a-z0-9-]+\.logic\.azure\.com|outlook\.office\.com)$")
+#: Test SMTP servers that accept mail for any address, so `to: ops@example.com` is fine there.
+MAIL_CATCHERS = re.compile(r"(?i)mail(?:dev|hog|pit|catcher|crab|trap)|smtp4dev|greenmail|fake-?smtp|smtp-?sink")
 RENDERERS = re.compile(r"\b(?:envsubst|gomplate|dockerize|confd|j2|sed)\b")
 
 
@@ -188,8 +193,12 @@ def alertmanager_fields(config: YamlFile) -> Iterator[Field]:
                     continue
                 location = ("receivers", index, configs_key, position)
                 where = f"{configs_key}[{position}]"
+                catcher = section == "email" and MAIL_CATCHERS.search(
+                    str(notifier.get("smarthost") or global_section.get("smtp_smarthost") or ""))
                 for key, value in notifier.items():
                     spec = ALERTMANAGER_FIELDS.get((section, str(key))) or Spec("text")
+                    if catcher and key == "to":
+                        spec = Spec("name")
                     inherited = any(global_section.get(name) for name in INHERITED.get((section, str(key)), ()))
                     username = notifier.get(USERNAME_OF.get(str(key), "")) or (
                         global_section.get("smtp_auth_username") if section == "email" else None)
@@ -253,13 +262,35 @@ def _targets(config: YamlFile, location: Location, holder: dict[str, Any], subje
 
 
 def _rendered_at_start(monitoring: Monitoring, role: str) -> bool:
-    """Whether the compose service renders its config from the environment when it starts (envsubst & co.)."""
+    """Whether the compose service renders its config when it starts: envsubst & co. inline or in a mounted script."""
     service = monitoring.service_for(role)
     if service is None or monitoring.compose is None:
         return False
     spec = (monitoring.compose.data.get("services") or {}).get(service.name) or {}
     started_with = " ".join(str(spec.get(key) or "") for key in ("entrypoint", "command"))
-    return bool(RENDERERS.search(started_with))
+    if RENDERERS.search(started_with):
+        return True
+    scripts = [service.host_path(word) for word in re.findall(r"[\w./-]+", started_with) if word.startswith("/")]
+    scripts += _built_from(monitoring.compose.path.parent, spec.get("build"))
+    return any(_renders(script) for script in scripts if script is not None)
+
+
+def _built_from(folder: Path, build: Any) -> list[Path]:
+    """A service's Dockerfile and the files it copies in from the build context."""
+    if not build:
+        return []
+    context = folder / str(build.get("context", ".") if isinstance(build, dict) else build)
+    dockerfile = context / str(build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile")
+    if not dockerfile.is_file():
+        return []
+    copied = re.findall(r"(?im)^\s*(?:COPY|ADD)\s+(?:--\S+\s+)*(\S+)", dockerfile.read_text(errors="replace"))
+    return [dockerfile, *(context / source for source in copied)]
+
+
+def _renders(script: Path) -> bool:
+    if not script.is_file() or script.stat().st_size > 100_000:
+        return False
+    return bool(RENDERERS.search(script.read_text(errors="replace")))
 
 
 def _check(field: Field, version: Version | None, rendered: bool) -> list[Finding]:

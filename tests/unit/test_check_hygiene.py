@@ -77,9 +77,23 @@ def test_a_tag_set_in_the_dotenv_file_is_pinned(tmp_path: Path) -> None:
 
 def test_a_digest_pins_an_image_without_a_tag(tmp_path: Path) -> None:
     digest = "sha256:" + "3f" * 32
-    folder = variant(tmp_path, "image-without-tag", "image: prom/node-exporter\n", f"image: prom/node-exporter@{digest}\n")
+    folder = variant(tmp_path, "image-without-tag", "image: prom/node-exporter\n",
+                     f"image: prom/node-exporter@{digest}\n")
 
     assert check(folder) == []
+
+
+def test_an_image_built_here_is_judged_by_its_dockerfile(tmp_path: Path) -> None:
+    folder = variant(tmp_path, "clean", "    image: prom/alertmanager:v0.27.0\n",
+                     "    image: shop-alertmanager\n    build: ./alertmanager-image\n")
+    (folder / "alertmanager-image").mkdir()
+    (folder / "alertmanager-image" / "Dockerfile").write_text(
+        "ARG BASE=prom/alertmanager:latest\nFROM golang:1.22 AS tools\nFROM ${BASE}\nCOPY --from=tools /go/bin /bin\n")
+
+    [finding] = check(folder)
+
+    assert (finding.code, Path(finding.file).name, finding.line) == ("hygiene.unpinned-image", "Dockerfile", 3)
+    assert "prom/alertmanager:latest" in finding.message
 
 
 # --- ports ----------------------------------------------------------------------------------------------------------
@@ -146,7 +160,7 @@ def test_a_password_defaulting_to_admin_is_a_default_credential() -> None:
     finding = only("grafana-password-defaults-to-admin")
 
     assert (finding.code, finding.line) == ("hygiene.default-credentials", 32)
-    assert "${GRAFANA_ADMIN_PASSWORD:-admin}" in finding.message
+    assert "${GRAFANA_ADMIN_PASSWORD:-admin}' with the `.env` and defaults" in finding.message
 
 
 def test_a_password_set_in_the_dotenv_file_replaces_the_default(tmp_path: Path) -> None:
@@ -160,6 +174,24 @@ def test_a_password_set_in_the_dotenv_file_replaces_the_default(tmp_path: Path) 
 def test_grafana_behind_single_sign_on_needs_no_admin_password(tmp_path: Path) -> None:
     folder = variant(tmp_path, "grafana-without-admin-password", "      - GF_USERS_ALLOW_SIGN_UP=false\n",
                      "      - GF_USERS_ALLOW_SIGN_UP=false\n      - GF_AUTH_GENERIC_OAUTH_ENABLED=true\n")
+
+    assert check(folder) == []
+
+
+def test_a_grafana_password_in_an_env_file_is_read(tmp_path: Path) -> None:
+    folder = variant(tmp_path, "grafana-without-admin-password", "      - GF_USERS_ALLOW_SIGN_UP=false\n",
+                     "      - GF_USERS_ALLOW_SIGN_UP=false\n    env_file: ./grafana.env\n")
+    (folder / "grafana.env").write_text("GF_SECURITY_ADMIN_PASSWORD=admin\n")
+
+    [finding] = check(folder)
+
+    assert (finding.code, finding.line) == ("hygiene.default-credentials", 33)  # the env_file line
+    assert "GF_SECURITY_ADMIN_PASSWORD is 'admin'" in finding.message
+
+
+def test_an_env_file_that_cannot_be_read_may_set_the_password(tmp_path: Path) -> None:
+    folder = variant(tmp_path, "grafana-without-admin-password", "      - GF_USERS_ALLOW_SIGN_UP=false\n",
+                     "      - GF_USERS_ALLOW_SIGN_UP=false\n    env_file: $HOME/grafana.env\n")
 
     assert check(folder) == []
 
@@ -226,12 +258,12 @@ def test_a_promise_about_a_long_term_store_is_not_about_prometheus() -> None:
 
 @pytest.mark.parametrize(("line", "low", "high"), [
     ("Metrics are retained for 30 days.", timedelta(days=30), timedelta(days=30)),
-    ("Retention: 90d", timedelta(days=90), timedelta(days=90)),
+    ("Prometheus retention: 90d", timedelta(days=90), timedelta(days=90)),
     ("We keep 1 year of metrics.", timedelta(days=365), timedelta(days=366)),
     ("Prometheus keeps metrics for six months", timedelta(days=168), timedelta(days=186)),
     ("30-day retention for all metrics", timedelta(days=30), timedelta(days=30)),
     ("Prometheus retains at least 2 weeks of samples", timedelta(days=14), None),
-    ("`--storage.tsdb.retention.time=45d`", timedelta(days=45), timedelta(days=45)),
+    ("Prometheus runs with `--storage.tsdb.retention.time=45d`.", timedelta(days=45), timedelta(days=45)),
 ])
 def test_promises_are_read_from_common_phrasings(tmp_path: Path, line: str, low: timedelta,
                                                  high: timedelta | None) -> None:
@@ -249,6 +281,11 @@ def test_promises_are_read_from_common_phrasings(tmp_path: Path, line: str, low:
     "Dashboards are stored for 90 days of history.",
     "Backups of the metrics volume are kept for 7 days.",
     "Scrape every 30 seconds.",
+    "Retention: 30 days (STATUS_RETENTION_DAYS=30)",  # no word of metrics: could be any service's
+    "Prometheus's default retention is 15 days.",  # general knowledge, not this stack's promise
+    "Samples are kept in an in-memory head block spanning two hours.",
+    "Configure Prometheus scrape intervals, endpoints and retention policies.",
+    "To keep less, edit docker-compose.yml: --storage.tsdb.retention.time=7d",
 ])
 def test_lines_about_something_else_are_not_promises(tmp_path: Path, line: str) -> None:
     document = tmp_path / "README.md"
