@@ -312,8 +312,10 @@ def _default_credentials(compose: YamlFile, service: ComposeService, spec: dict[
     # An env_file that cannot be read may well set the password: only judge what can be seen whole.
     if _role(service) == "grafana" and "GF_SECURITY_ADMIN_PASSWORD" not in settings and ports and complete:
         if not _grafana_has_other_auth(compose, service, settings):
+            # Reachable from this host only, admin/admin is a local risk, not an open door.
+            severity = "warning" if all(port.loopback for port in ports) else "error"
             found.append(Finding(
-                "hygiene.default-credentials", "error", str(compose.path),
+                "hygiene.default-credentials", severity, str(compose.path),
                 compose.line("services", service.name, "environment"), f"service {service.name}",
                 f"Grafana publishes {', '.join(repr(port.written) for port in ports)} and GF_SECURITY_ADMIN_PASSWORD is "
                 "not set, so its admin account is admin/admin until someone changes it",

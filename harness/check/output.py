@@ -7,6 +7,7 @@ from itertools import groupby
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from harness.check.findings import Finding
 from harness.check.run import CheckResult
@@ -22,8 +23,14 @@ def print_table(result: CheckResult, console: Console, show_matrix: bool = True)
         console.print(f"[bold]{file}[/]", highlight=False)
         for finding in grouped:
             console.print(f"  {finding.line:>4}  [{_STYLE[finding.severity]}]{finding.severity:<7}[/] "
-                          f"{finding.subject}: {finding.message} [dim]\\[{finding.code}][/]", highlight=False)
-            console.print(f"        [dim]fix:[/] {finding.fix}", highlight=False)
+                          f"{escape(finding.subject)}: {escape(finding.message)} [dim]\\[{finding.code}][/]", highlight=False)
+            console.print(f"        [dim]fix:[/] {escape(finding.fix)}", highlight=False)
+    if result.accepted:
+        console.print(f"[bold]accepted[/] in {result.waivers} ({len(result.accepted)}, not counted):", highlight=False)
+        for item in result.accepted:
+            finding = item.finding
+            console.print(f"  [dim]{finding.file}:{finding.line} {finding.severity} {escape(finding.subject)} "
+                          f"\\[{finding.code}]: {escape(item.reason)}[/]", highlight=False)
     if show_matrix and result.matrix is not None and result.matrix.rows:
         _print_matrix(result, console)
     counts = result.counts()
@@ -31,7 +38,8 @@ def print_table(result: CheckResult, console: Console, show_matrix: bool = True)
         f"{len(result.monitoring.rules)} rules, {len(result.monitoring.rule_files)} rule files, "
         f"{len(result.monitoring.dashboards)} dashboards checked in {result.seconds:.2f} s"
         f"{' (static and live)' if result.live else ' (static)'}: "
-        f"[bold red]{counts['error']} error(s)[/], [yellow]{counts['warning']} warning(s)[/], {counts['info']} info",
+        f"[bold red]{counts['error']} error(s)[/], [yellow]{counts['warning']} warning(s)[/], {counts['info']} info"
+        + (f", {len(result.accepted)} accepted" if result.accepted else ""),
         highlight=False,
     )
 

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.check import inhibits, promql, routes, wiring
+from harness.check import hygiene, inhibits, promql, routes, secrets, waivers, wiring
 from harness.check.findings import Finding, errors
 from harness.check.routes import RoutingMatrix
 from harness.check.sources import Monitoring, discover
+from harness.check.waivers import Accepted
 
 #: The static checks, in the order their findings are listed for one line.
 STATIC_CHECKS: tuple[Callable[[Monitoring], list[Finding]], ...] = (
-    wiring.findings, inhibits.findings, promql.findings,
+    wiring.findings, inhibits.findings, promql.findings, secrets.findings, hygiene.findings,
 )
 
 
@@ -26,6 +27,9 @@ class CheckResult:
     matrix: RoutingMatrix | None
     seconds: float
     live: bool = False
+    #: Findings a waiver file accepts: listed, not counted.
+    accepted: tuple[Accepted, ...] = ()
+    waivers: Path | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -51,13 +55,21 @@ class CheckResult:
             "seconds": round(self.seconds, 3),
             "counts": self.counts(),
             "findings": [finding.as_json() for finding in self.findings],
+            "waivers": _name(self.waivers),
+            "accepted": [{**item.finding.as_json(), "reason": item.reason, "waiver": item.waiver} for item in self.accepted],
             "routing_matrix": self.matrix.as_json() if self.matrix is not None else None,
         }
 
 
-def check(paths: list[Path], prometheus_url: str | None = None) -> CheckResult:
-    """Every finding for what `paths` name; InvalidInput when they cannot be read at all."""
+def check(paths: list[Path], prometheus_url: str | None = None, waiver_file: Path | None = None) -> CheckResult:
+    """Every finding for what `paths` name; InvalidInput when they cannot be read at all.
+
+    Findings accepted in `waiver_file` (by default a `harness-check.yml` beside the inputs) are
+    listed apart and do not count.
+    """
     started = time.monotonic()
+    waiver_file = waiver_file or waivers.find(paths)
+    accepted_by = waivers.load(waiver_file) if waiver_file is not None else None
     monitoring = discover(paths)
     matrix, found = routes.analyse(monitoring)
     for static_check in STATIC_CHECKS:
@@ -66,8 +78,13 @@ def check(paths: list[Path], prometheus_url: str | None = None) -> CheckResult:
         from harness.check import live
 
         found += live.findings(monitoring, prometheus_url)
+    accepted: list[Accepted] = []
+    if accepted_by is not None:
+        found, accepted = accepted_by.apply(found)
     unique = sorted(set(_relative(finding) for finding in found), key=Finding.sort_key)
-    return CheckResult(monitoring, tuple(unique), matrix, time.monotonic() - started, prometheus_url is not None)
+    accepted = [Accepted(_relative(item.finding), item.reason, item.waiver) for item in accepted]
+    return CheckResult(monitoring, tuple(unique), matrix, time.monotonic() - started, prometheus_url is not None,
+                       tuple(sorted(accepted, key=lambda item: item.finding.sort_key())), waiver_file)
 
 
 def _relative(finding: Finding) -> Finding:

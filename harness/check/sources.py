@@ -243,7 +243,9 @@ def _is_dashboard(path: Path) -> bool:
 
 def _assemble(inputs: tuple[Path, ...], found: _Found) -> Monitoring:
     findings: list[Finding] = []
-    compose = _load(found.compose[0]) if found.compose else None
+    # Compose's own default names first: docker-compose.exporters.yml is an overlay, not the stack.
+    composes = sorted(found.compose, key=lambda path: (path.name not in COMPOSE_NAMES, len(path.parts), str(path)))
+    compose = _load(composes[0]) if composes else None
     services = _services(compose) if compose else ()
     prometheus_service = next((service for service in services if _runs(service, "prometheus")), None)
     alertmanager_service = next((service for service in services if _runs(service, "alertmanager")), None)
