@@ -24,7 +24,7 @@ ALERT_SERIES = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
 _SHOWN_VALUES = 8
 #: How alike a name must be to be suggested: as text (difflib ratio), or in shared `_` words (Jaccard).
 _CLOSE_TEXT = 0.8
-_SHARED_WORDS = 0.6
+_SHARED_WORDS = 0.65
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,8 @@ def _walk_panels(data: dict[str, Any], prefix: JsonPath) -> list[tuple[dict[str,
             visit(panel.get("panels"), (*here, "panels"), panel.get("datasource", inherited))
 
     visit(data.get("panels"), (*prefix, "panels"), None)
-    for index, row in enumerate(data.get("rows") if isinstance(data.get("rows"), list) else []):
+    rows = data.get("rows")
+    for index, row in enumerate(rows if isinstance(rows, list) else []):
         if isinstance(row, dict):
             visit(row.get("panels"), (*prefix, "rows", index, "panels"), row.get("datasource"))
     return found
@@ -136,7 +137,8 @@ class _Datasources:
 
     def __init__(self, dashboard: dict[str, Any], variables: tuple[Variable, ...]) -> None:
         self._types: dict[str, str] = {}
-        for item in dashboard.get("__inputs") or []:
+        inputs = dashboard.get("__inputs")
+        for item in inputs if isinstance(inputs, list) else []:
             if isinstance(item, dict) and item.get("name"):
                 self._types[str(item["name"])] = str(item.get("pluginId") or "")
         for variable in variables:

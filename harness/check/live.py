@@ -96,8 +96,8 @@ class _LiveCheck:
         self._file_lines: dict[Path, list[str]] = {}
 
     def run(self) -> list[Finding]:
-        self._targets()
         try:
+            self._targets()
             if self.monitoring.rules or self.monitoring.dashboards:
                 self.diagnosis = Diagnosis(self.api, self.recorded, _counters(self.api.metadata()), self.target_labels)
             for rule in self.monitoring.rules:
@@ -108,7 +108,7 @@ class _LiveCheck:
             self.found.append(Finding(
                 "live.not-checked", "info", self.api.url, 1, "query budget",
                 f"{stop}: the rest of the rules and dashboards were not checked against Prometheus",
-                "run the check on fewer files at a time",
+                "check fewer files at a time, or allow more queries",
             ))
         unique = {(f.code, f.file, f.line, f.subject, f.message): f for f in self.found}
         return sorted(unique.values(), key=Finding.sort_key)
@@ -116,7 +116,7 @@ class _LiveCheck:
     def _targets(self) -> None:
         for target in self.api.targets():
             health = str(target.get("health", "unknown"))
-            labels = target.get("labels") if isinstance(target.get("labels"), dict) else {}
+            labels: dict[str, str] = target["labels"] if isinstance(target.get("labels"), dict) else {}
             self.target_labels |= set(labels)
             if health == "up":
                 continue

@@ -85,7 +85,7 @@ class PrometheusApi:
         return {"start": f"{self.now - self.window.total_seconds():.3f}", "end": f"{self.now:.3f}"}
 
     def metric_names(self) -> set[str]:
-        return {str(name) for name in self.get("/api/v1/label/__name__/values", **self._span()) or []}
+        return {str(name) for name in _list(self.get("/api/v1/label/__name__/values", **self._span()))}
 
     def has_series(self, selector: str) -> bool:
         # `limit` (Prometheus 2.48+) keeps the answer small; older servers ignore it.
@@ -93,19 +93,24 @@ class PrometheusApi:
 
     def label_values(self, label: str, match: str = "") -> list[str]:
         params = {"match[]": match} if match else {}
-        return sorted(str(value) for value in self.get(f"/api/v1/label/{label}/values", **params, **self._span()) or [])
+        return sorted(str(value) for value in _list(self.get(f"/api/v1/label/{label}/values", **params, **self._span())))
 
     def label_names(self, match: str = "") -> list[str]:
         params = {"match[]": match} if match else {}
-        return sorted(str(name) for name in self.get("/api/v1/labels", **params, **self._span()) or [])
+        return sorted(str(name) for name in _list(self.get("/api/v1/labels", **params, **self._span())))
 
     def targets(self) -> list[dict[str, Any]]:
         data = self.get("/api/v1/targets", state="active")
-        return [target for target in (data or {}).get("activeTargets") or [] if isinstance(target, dict)]
+        targets = data.get("activeTargets") if isinstance(data, dict) else None
+        return [target for target in _list(targets) if isinstance(target, dict)]
 
     def metadata(self) -> dict[str, list[dict[str, Any]]]:
         data = self.get("/api/v1/metadata")
         return data if isinstance(data, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _json(response: httpx.Response) -> Any:

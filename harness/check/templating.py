@@ -73,9 +73,9 @@ def read_variables(templating: Any) -> tuple[Variable, ...]:
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict) or not item.get("name"):
             continue
-        current = item.get("current") if isinstance(item.get("current"), dict) else {}
+        current: dict[str, Any] = item["current"] if isinstance(item.get("current"), dict) else {}
         options = tuple(
-            _text(option.get("value")) for option in item.get("options") or []
+            _text(option.get("value")) for option in _list(item.get("options"))
             if isinstance(option, dict) and option.get("value") not in (None, _ALL)
         )
         kind = str(item.get("type") or "query")
@@ -111,9 +111,9 @@ def binding(variable: Variable, scrape_interval: timedelta) -> Binding:
             return Binding(None, multi=regexy)
         return Binding(variable.options, variable.options, regexy)
     offered = variable.options
-    chosen = tuple(value for value in variable.current if not offered or value in offered)
-    if chosen:
-        return Binding(chosen, variable.current_text if len(variable.current_text) == len(chosen) else chosen, regexy)
+    picked = tuple(value for value in variable.current if not offered or value in offered)
+    if picked:
+        return Binding(picked, variable.current_text if len(variable.current_text) == len(picked) else picked, regexy)
     if offered:
         return Binding(offered[:1], offered[:1], regexy)
     return Binding(None, multi=regexy)
@@ -197,12 +197,16 @@ def _regex_escape(value: str) -> str:
 def _query_text(query: Any) -> str:
     if isinstance(query, dict):  # Grafana 9+: {"query": "label_values(...)", "refId": ...}
         if isinstance(query.get("query"), str):
-            return query["query"]
+            return str(query["query"])
         if query.get("label"):
             metric = query.get("metric") or ""
             return f"label_values({metric + ', ' if metric else ''}{query['label']})"
         return ""
     return "" if query is None else str(query)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _values(value: Any) -> tuple[str, ...]:

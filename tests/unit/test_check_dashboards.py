@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.check import dashboards, templating
 from harness.check.selectors import parse
@@ -194,3 +196,29 @@ def test_query_variables_are_read_for_the_api(query: str, expected: templating.V
 def test_a_variable_regex_keeps_matches_or_their_group() -> None:
     assert templating.apply_regex(["node-1:9100", "node-2:9100", "db"], "/(node-\\d+):.*/") == ("node-1", "node-2")
     assert templating.apply_regex(["a", "b"], "") == ("a", "b")
+
+
+KEYS = ["panels", "rows", "targets", "expr", "datasource", "title", "type", "templating", "list", "name", "query",
+        "current", "value", "text", "options", "uid", "hide", "refId", "multi", "includeAll", "allValue", "regex",
+        "dashboard", "__inputs", "pluginId", "collapsed", "libraryPanel"]
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(["", "$x", "${x:regex}", "[[x]]", "up", "$__all", "loki"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(KEYS), children, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON)
+def test_any_json_is_read_as_a_dashboard_or_refused_as_invalid_input(data: object) -> None:
+    text = json.dumps(data, indent=1)
+    try:
+        read = dashboards.parse(text, Path("fuzz.json"))
+    except InvalidInput:
+        return
+    lines = text.count("\n") + 1
+    for each in read.panels:
+        assert 1 <= each.line <= lines
+        for target in each.targets:
+            assert 1 <= target.line <= lines
+            expanded(read, target.expr)
