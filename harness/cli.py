@@ -186,6 +186,9 @@ def check_command(
     output_format: Annotated[str, typer.Option("--format", envvar="HARNESS_CHECK_FORMAT",
                                                help="table, json or sarif (SARIF 2.1.0, for code scanning)")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write json/sarif here instead of stdout")] = None,
+    live_alertmanager: Annotated[str | None, typer.Option(
+        "--live-alertmanager", envvar="HARNESS_CHECK_LIVE_ALERTMANAGER",
+        help="also check this running Alertmanager's active silences (e.g. http://127.0.0.1:9093)")] = None,
     waivers: Annotated[Path | None, typer.Option(
         "--waivers", envvar="HARNESS_CHECK_WAIVERS",
         help="accepted findings with reasons (default: harness-check.yml beside the inputs)")] = None,
@@ -199,7 +202,7 @@ def check_command(
 
         if output_format not in CHECK_FORMATS:
             raise InvalidInput(f"--format: {output_format!r} is not one of {', '.join(CHECK_FORMATS)}")
-        result = check(paths, live, waivers)
+        result = check(paths, live, waivers, live_alertmanager)
         if output_format == "table":
             check_output.print_table(result, Console(soft_wrap=True))
         else:

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Literal
 
 from harness import bounds, expectations, limits, measurements, polling, report, runner
-from harness.check.run import check as check_configs
-from harness.errors import HarnessError, InvalidInput
+from harness.check.run import add_live, check as check_configs
+from harness.errors import HarnessError, InvalidInput, RunFailure
 from harness.report import RunReport
 from harness.scenario import Scenario
-from harness.stack import RenderedConfigs, render_configs, running_stack
+from harness.stack import RenderedConfigs, RunningStack, render_configs, running_stack
 from harness.stackfile import Stack, load_stack
 from harness.timescale import TimeScale
 
@@ -27,6 +27,7 @@ ScaleLimits = Literal["lower", "refuse", "off"]
 #: Stacks boot one at a time, also across gate runs in one process (`harness mutate` runs several side
 #: by side): two boots at once starve each other's health checks on a 2-core machine.
 BOOT_LOCK = threading.Lock()
+LIVE_CHECK_LOCK = threading.Lock()
 
 
 def new_run_id() -> str:
@@ -197,6 +198,7 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
                 lane.run.boot, lane.run.omitted = live.boot, live.omitted
             at = f" (×{scale.factor:g})" if len(lane.renders) > 1 else ""
             lane.progress(f"stack healthy in {live.boot.healthy_seconds:.1f} s{at}" if live.boot else "stack healthy")
+            _check_live(lane, live)
             for position, index in enumerate(segment):
                 scenario = scenarios[index]
                 if position:
@@ -204,6 +206,22 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
                 result = runner.run_scenario(live, scenario, lane.run_dir / scenario.name, lane.progress)
                 lane.results[index] = result
                 lane.progress(f"{scenario.name}: {'pass' if result.passed else 'FAIL'} ({result.wall_seconds:.1f} s)")
+
+
+def _check_live(lane: _Lane, live: RunningStack) -> None:
+    """Once per run, on the first stack up: the config check's live part (selectors, dashboards, targets)."""
+    with LIVE_CHECK_LOCK:
+        checked = lane.run.config_check
+        if checked is None or checked.live:
+            return
+        lane.progress("checking rules and dashboards against the running Prometheus (harness check --live)")
+        try:
+            lane.run.config_check = add_live(checked, live.url_of_role("prometheus"), live.url_of_role("alertmanager"))
+        except RunFailure as error:
+            lane.progress(f"live config check not done: {error}")
+            return
+        counts = lane.run.config_check.counts()
+        lane.progress(f"config check (static and live): {counts['error']} error(s), {counts['warning']} warning(s)")
 
 
 def _run_lanes_side_by_side(

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.check import hygiene, inhibits, promql, routes, secrets, waivers, wiring
+import httpx
+
+from harness.check import hygiene, inhibits, live, promql, routes, secrets, waivers, wiring
 from harness.check.findings import Finding, errors
 from harness.check.routes import RoutingMatrix
 from harness.check.sources import Monitoring, discover
 from harness.check.waivers import Accepted
+from harness.errors import RunFailure
 
 #: The static checks, in the order their findings are listed for one line.
 STATIC_CHECKS: tuple[Callable[[Monitoring], list[Finding]], ...] = (
@@ -61,30 +64,57 @@ class CheckResult:
         }
 
 
-def check(paths: list[Path], prometheus_url: str | None = None, waiver_file: Path | None = None) -> CheckResult:
+def check(paths: list[Path], prometheus_url: str | None = None, waiver_file: Path | None = None,
+          alertmanager_url: str | None = None) -> CheckResult:
     """Every finding for what `paths` name; InvalidInput when they cannot be read at all.
 
-    Findings accepted in `waiver_file` (by default a `harness-check.yml` beside the inputs) are
-    listed apart and do not count.
+    With `prometheus_url` the live checks run too (and the PromQL lints learn which metrics the
+    targets type as counters); with `alertmanager_url` its active silences are checked. Findings
+    accepted in `waiver_file` (by default a `harness-check.yml` beside the inputs) are listed apart
+    and do not count.
     """
     started = time.monotonic()
     waiver_file = waiver_file or waivers.find(paths)
     accepted_by = waivers.load(waiver_file) if waiver_file is not None else None
     monitoring = discover(paths)
+    return evaluate(monitoring, started, prometheus_url, alertmanager_url, accepted_by)
+
+
+def add_live(result: CheckResult, prometheus_url: str, alertmanager_url: str | None = None) -> CheckResult:
+    """The check of `result` again, with the live findings of a running stack."""
+    accepted_by = waivers.load(result.waivers) if result.waivers is not None else None
+    return evaluate(result.monitoring, time.monotonic(), prometheus_url, alertmanager_url, accepted_by)
+
+
+def evaluate(monitoring: Monitoring, started: float, prometheus_url: str | None = None,
+             alertmanager_url: str | None = None, accepted_by: waivers.Waivers | None = None) -> CheckResult:
+    """Every check on what was discovered: static, then live against the URLs given."""
+    counters = live.counter_metrics(prometheus_url) if prometheus_url is not None else None
     matrix, found = routes.analyse(monitoring)
     for static_check in STATIC_CHECKS:
-        found = [*found, *static_check(monitoring)]
+        found += promql.findings(monitoring, counters) if static_check is promql.findings else static_check(monitoring)
     if prometheus_url is not None:
-        from harness.check import live
-
         found += live.findings(monitoring, prometheus_url)
+    if alertmanager_url is not None:
+        found += inhibits.silence_findings(monitoring, live_silences(alertmanager_url), f"{alertmanager_url}/#/silences")
     accepted: list[Accepted] = []
     if accepted_by is not None:
         found, accepted = accepted_by.apply(found)
     unique = sorted(set(_relative(finding) for finding in found), key=Finding.sort_key)
     accepted = [Accepted(_relative(item.finding), item.reason, item.waiver) for item in accepted]
     return CheckResult(monitoring, tuple(unique), matrix, time.monotonic() - started, prometheus_url is not None,
-                       tuple(sorted(accepted, key=lambda item: item.finding.sort_key())), waiver_file)
+                       tuple(sorted(accepted, key=lambda item: item.finding.sort_key())),
+                       accepted_by.path if accepted_by is not None else None)
+
+
+def live_silences(alertmanager_url: str) -> list[dict[str, Any]]:
+    """Alertmanager's silences (API v2); RunFailure when it does not answer."""
+    try:
+        response = httpx.get(f"{alertmanager_url.rstrip('/')}/api/v2/silences", timeout=10)
+        response.raise_for_status()
+        return list(response.json())
+    except (httpx.HTTPError, ValueError) as error:
+        raise RunFailure(f"Alertmanager at {alertmanager_url} does not answer /api/v2/silences: {error}") from error
 
 
 def _relative(finding: Finding) -> Finding:
