@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ class CheckResult:
     #: Findings a waiver file accepts: listed, not counted.
     accepted: tuple[Accepted, ...] = ()
     waivers: Path | None = None
+    #: The static findings other than PromQL's, before waivers: what adding the live part reuses.
+    reusable: tuple[Finding, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -81,18 +83,24 @@ def check(paths: list[Path], prometheus_url: str | None = None, waiver_file: Pat
 
 
 def add_live(result: CheckResult, prometheus_url: str, alertmanager_url: str | None = None) -> CheckResult:
-    """The check of `result` again, with the live findings of a running stack."""
+    """`result` with the live findings of a running stack (the static ones other than PromQL's are kept)."""
     accepted_by = waivers.load(result.waivers) if result.waivers is not None else None
-    return evaluate(result.monitoring, time.monotonic(), prometheus_url, alertmanager_url, accepted_by)
+    return evaluate(result.monitoring, time.monotonic() - result.seconds, prometheus_url, alertmanager_url,
+                    accepted_by, (result.matrix, list(result.reusable)))
 
 
 def evaluate(monitoring: Monitoring, started: float, prometheus_url: str | None = None,
-             alertmanager_url: str | None = None, accepted_by: waivers.Waivers | None = None) -> CheckResult:
-    """Every check on what was discovered: static, then live against the URLs given."""
+             alertmanager_url: str | None = None, accepted_by: waivers.Waivers | None = None,
+             static: tuple[RoutingMatrix | None, list[Finding]] | None = None) -> CheckResult:
+    """Every check on what was discovered: static (unless given), then live against the URLs given."""
     counters = live.counter_metrics(prometheus_url) if prometheus_url is not None else None
-    matrix, found = routes.analyse(monitoring)
-    for static_check in STATIC_CHECKS:
-        found += promql.findings(monitoring, counters) if static_check is promql.findings else static_check(monitoring)
+    if static is None:
+        matrix, found = routes.analyse(monitoring)
+        found += [finding for check in STATIC_CHECKS if check is not promql.findings for finding in check(monitoring)]
+    else:
+        matrix, found = static[0], list(static[1])
+    reusable = tuple(found)
+    found += promql.findings(monitoring, counters)
     if prometheus_url is not None:
         found += live.findings(monitoring, prometheus_url)
     if alertmanager_url is not None:
@@ -104,7 +112,7 @@ def evaluate(monitoring: Monitoring, started: float, prometheus_url: str | None 
     accepted = [Accepted(_relative(item.finding), item.reason, item.waiver) for item in accepted]
     return CheckResult(monitoring, tuple(unique), matrix, time.monotonic() - started, prometheus_url is not None,
                        tuple(sorted(accepted, key=lambda item: item.finding.sort_key())),
-                       accepted_by.path if accepted_by is not None else None)
+                       accepted_by.path if accepted_by is not None else None, reusable)
 
 
 def live_silences(alertmanager_url: str) -> list[dict[str, Any]]:

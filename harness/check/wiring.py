@@ -32,8 +32,7 @@ def findings(monitoring: Monitoring) -> list[Finding]:
     found = list(monitoring.findings)
     if monitoring.prometheus is not None:
         found += _alerting(monitoring.prometheus)
-    for source in monitoring.rule_files:
-        found += promtool_rule_problems(source.path, monitoring.rules)
+    found += promtool_rule_problems([source.path for source in monitoring.rule_files], monitoring.rules)
     if monitoring.alertmanager is not None:
         receivers = _receivers(monitoring.alertmanager)
         refused = amtool_problems(monitoring.alertmanager)
@@ -64,30 +63,40 @@ def _alerting(prometheus: YamlFile) -> list[Finding]:
         "give it `static_configs: [{targets: ['alertmanager:9093']}]` (the Alertmanager's host:port)")]
 
 
-def promtool_rule_problems(path: Path, rules: tuple[Rule, ...]) -> list[Finding]:
-    """What `promtool check rules` refuses in a rule file (a PrometheusRule's groups checked as a plain file)."""
+def promtool_rule_problems(paths: list[Path], rules: tuple[Rule, ...]) -> list[Finding]:
+    """What `promtool check rules` refuses in rule files (a PrometheusRule's groups checked as a plain file).
+
+    One promtool run for all of them: it names the file on each line it complains about.
+    """
+    if not paths:
+        return []
     with tempfile.TemporaryDirectory(prefix="harness-check-") as scratch:
-        checked = _plain(path, Path(scratch) / path.name)
-        if checked is None:
-            return []  # unreadable YAML: sources already reported it
-        result = subprocess.run([str(tools.promtool()), "check", "rules", "--lint=none", str(checked)],
-                                capture_output=True, text=True, timeout=60)
+        checked = {}
+        for index, path in enumerate(paths):
+            plain = _plain(path, Path(scratch) / f"{index}-{path.name}")
+            if plain is not None:  # unreadable YAML: sources already reported it
+                checked[str(plain)] = path
+        if not checked:
+            return []
+        result = subprocess.run([str(tools.promtool()), "check", "rules", "--lint=none", *checked],
+                                capture_output=True, text=True, timeout=120)
     if result.returncode == 0:
         return []
     problems = []
     for text in result.stderr.splitlines():
         found = _PROMTOOL_PLACE.match(text.strip())
-        if not text.strip() or text.strip() == "FAILED:" or found is None:
+        if not text.strip() or found is None or found["file"] not in checked:
             continue
+        path = checked[found["file"]]
         what = found["what"]
-        line = int(found["line"]) if found["line"] and checked == path else _line_of(what, path, rules)
+        line = int(found["line"]) if found["line"] and found["file"] == str(path) else _line_of(what, path, rules)
         named = _PROMTOOL_RULE.search(what)
         subject = f"alert {named['rule']}" if named else f"rule file {path.name}"
         problems.append(Finding("rules.invalid", "error", str(path), line, subject,
                                 f"promtool refuses it: {what}",
                                 "fix the rule; Prometheus refuses to load a config whose rule file it cannot read"))
-    return problems or [Finding("rules.invalid", "error", str(path), 1, f"rule file {path.name}",
-                                f"promtool refuses it: {(result.stdout + result.stderr).strip()}", "fix the file")]
+    return problems or [Finding("rules.invalid", "error", str(paths[0]), 1, "rule files",
+                                f"promtool refuses them: {(result.stdout + result.stderr).strip()}", "fix the files")]
 
 
 def _plain(path: Path, scratch: Path) -> Path | None:
