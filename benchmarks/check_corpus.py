@@ -1,12 +1,14 @@
 """Benchmark (not a test): `harness check` over public configs nobody here wrote, to count false positives.
 
-    .venv/bin/python benchmarks/check_corpus.py [PATH ...] [--show error|warning|info] [--per-file]
+    .venv/bin/python benchmarks/check_corpus.py [PATH ...] [--show error|warning|info] [--each-folder]
 
 Each PATH (default: every file under /work/corpus) is checked on its own, as a team would run
 `harness check PATH`: rule files, PrometheusRule manifests, alertmanager.yml or whole folders. An
 input the checker cannot read is counted (not a crash); anything else raised is a crash and must be
 0. Findings are counted per code and severity; the ones of the `--show` severity are printed, to be
 read one by one: on a public collection each error is a false positive unless it is a real bug.
+With `--each-folder`, every folder directly under PATH is one input (a repository with its compose
+file, prometheus.yml and alertmanager.yml), checked whole.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("/work/corpus")])
     parser.add_argument("--show", choices=("error", "warning", "info"), default="error")
-    parser.add_argument("--per-file", action="store_true", help="check every file on its own (default for folders)")
+    parser.add_argument("--each-folder", action="store_true", help="every folder under PATH is one input, checked whole")
     options = parser.parse_args()
     inputs = []
     for path in options.paths:
+        if options.each_folder:
+            inputs += sorted(folder for folder in path.iterdir() if folder.is_dir())
+            continue
         inputs += sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()) if path.is_dir() else [path]
     counts: Counter[tuple[str, str]] = Counter()
     shown, unreadable, crashes = [], [], []

@@ -29,7 +29,6 @@ DOCUMENT_SUFFIXES = (".md", ".txt", ".rst")
 COMPOSE_NAMES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
 #: Keys only a Prometheus server config has at its top level.
 PROMETHEUS_KEYS = frozenset({"rule_files", "scrape_configs", "alerting", "remote_write", "remote_read"})
-ALERTMANAGER_KEYS = frozenset({"route", "receivers", "inhibit_rules"})
 #: Where the official images read their configs, when no `--config.file` says otherwise.
 DEFAULT_CONFIG_PATHS = {"prometheus": "/etc/prometheus/prometheus.yml", "alertmanager": "/etc/alertmanager/alertmanager.yml"}
 
@@ -201,7 +200,8 @@ def _classify(path: Path, found: _Found, given: bool) -> None:
     except InvalidInput as error:
         if given and not _looks_like_rules(path):
             raise
-        found.unreadable.append((path, str(error)))
+        if given or _sniffs_like_rules(path):  # a Helm template or another tool's file is none of ours
+            found.unreadable.append((path, str(error)))
         return
     kind = _kind([document for document, _ in documents], path)
     if kind is None:
@@ -216,17 +216,44 @@ def _looks_like_rules(path: Path) -> bool:
     return "rule" in path.name.lower() or "alert" in path.name.lower() and "manager" not in path.name.lower()
 
 
+def _sniffs_like_rules(path: Path) -> bool:
+    try:
+        text = path.read_text()
+    except (UnicodeDecodeError, OSError):
+        return False
+    return "groups:" in text and "expr:" in text and "{{-" not in text
+
+
+def _is_rule_document(document: dict[str, Any]) -> bool:
+    """Prometheus rules (not Grafana's alerting provisioning, which has `groups:` of `title`d rules too)."""
+    if document.get("kind") == "PrometheusRule":
+        return True
+    groups = document.get("groups")
+    if not isinstance(groups, list) or "apiVersion" in document:
+        return False
+    rules = [rule for group in groups if isinstance(group, dict) for rule in group.get("rules") or []
+             if isinstance(rule, dict)]
+    return not rules or any("alert" in rule or "record" in rule for rule in rules)
+
+
+def _is_alertmanager_document(document: dict[str, Any]) -> bool:
+    """A `route:` mapping, or `receivers:` as Alertmanager lists them (an OTel collector's is a mapping)."""
+    receivers = document.get("receivers")
+    return isinstance(document.get("route"), dict) or (
+        isinstance(receivers, list) and all(isinstance(item, dict) and "name" in item for item in receivers))
+
+
 def _kind(documents: list[Any], path: Path) -> str | None:
     for document in documents:
         if not isinstance(document, dict) or "tests" in document:
             continue  # a promtool unit-test file names rule_files too
         if "groups" in document or document.get("kind") == "PrometheusRule":
-            return "rule_files"
+            return "rule_files" if _is_rule_document(document) else None
         if isinstance(document.get("services"), dict) or path.name in COMPOSE_NAMES:
             return "compose"
         if PROMETHEUS_KEYS & document.keys() or ("global" in document and "evaluation_interval" in str(document["global"])):
             return "prometheus"
-        if ALERTMANAGER_KEYS & document.keys():
+        if _is_alertmanager_document(document):
             return "alertmanager"
     return None
 
@@ -264,6 +291,14 @@ def _assemble(inputs: tuple[Path, ...], found: _Found) -> Monitoring:
         findings += wiring
     sources = [RuleFileSource(path, True) for path in loaded]
     known = {path.resolve() for path in loaded}
+    others = [path for path in found.prometheus if prometheus is None or path.resolve() != prometheus.path.resolve()]
+    if prometheus is not None and others:
+        findings.append(Finding(
+            "wiring.other-configs", "info", str(prometheus.path), 1, "prometheus.yml",
+            f"this set-up is checked with this config; {len(others)} other Prometheus config(s) were found "
+            f"({', '.join(str(path) for path in others[:3])}{', ...' if len(others) > 3 else ''}) and the rule files "
+            "they load are left out", "check each set-up on its own: `harness check` on its folder or its config"))
+        known |= _loaded_by(others)
     for path in found.rule_files + [path for path, _ in found.unreadable]:
         if path.resolve() not in known:
             known.add(path.resolve())
@@ -284,6 +319,19 @@ def _assemble(inputs: tuple[Path, ...], found: _Found) -> Monitoring:
         inputs, prometheus, alertmanager, compose, tuple(sources), tuple(rules), tuple(found.dashboards),
         tuple(found.documents), services, scrape, evaluation, tuple(findings),
     )
+
+
+def _loaded_by(configs: list[Path]) -> set[Path]:
+    """The rule files other Prometheus configs load (they belong to other set-ups)."""
+    loaded: set[Path] = set()
+    for config in configs:
+        try:
+            other = _load(config)
+        except InvalidInput:
+            continue
+        if isinstance(other.data, dict):
+            loaded |= {path.resolve() for path in _rule_files(other, None)[0]}
+    return loaded
 
 
 def _load(path: Path) -> YamlFile:

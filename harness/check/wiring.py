@@ -30,7 +30,7 @@ _DISCOVERY = ("dns_sd_configs", "file_sd_configs", "kubernetes_sd_configs", "con
 
 def findings(monitoring: Monitoring) -> list[Finding]:
     found = list(monitoring.findings)
-    if monitoring.prometheus is not None:
+    if monitoring.prometheus is not None and monitoring.alerts:
         found += _alerting(monitoring.prometheus)
     found += promtool_rule_problems([source.path for source in monitoring.rule_files], monitoring.rules)
     if monitoring.alertmanager is not None:
