@@ -52,7 +52,32 @@ def test_default_gate_verifies_the_default_stack_and_writes_a_report(tmp_path: P
     assert "earliest possible" in markdown
     junit = (run_dir / "report.junit.xml").read_text()
     assert 'failures="0"' in junit and "HighErrorRate reaches exactly pagerduty-critical" in junit
+    assert report["config_check"]["live"] is True
+    assert report["config_check"]["counts"]["error"] == 0
+    assert "## Config check (`harness check`, static and live)" in markdown
     assert our_containers(tmp_path) == []
+
+
+def test_a_rule_file_prometheus_never_loads_fails_the_gate_though_every_scenario_verifies(tmp_path: Path) -> None:
+    import shutil
+
+    stack = tmp_path / "compose"
+    shutil.copytree(ROOT / "compose", stack)
+    shutil.copytree(ROOT / "harness" / "sink_service", tmp_path / "harness" / "sink_service")
+    shutil.copytree(ROOT / "harness" / "sample_app", tmp_path / "harness" / "sample_app")
+    (stack / "prometheus/disk.yml").write_text(
+        "groups:\n  - name: disk\n    rules:\n      - alert: DiskFull\n"
+        "        expr: node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.05\n"
+        "        labels: {severity: critical}\n")
+
+    result = harness("gate", "--stack", str(stack / "docker-compose.yml"), "--only", "quiet-baseline",
+                     "--scale", "40", reports=tmp_path / "reports")
+
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "pass quiet-baseline" in result.stderr
+    assert "disk.yml:1: rule file disk.yml: no `rule_files` pattern" in " ".join(result.stderr.split())
+    assert "NOT VERIFIED" in result.stderr
+    assert our_containers(tmp_path / "reports") == []
 
 
 def test_default_gate_in_two_lanes_gives_the_same_verdicts_on_two_stacks(tmp_path: Path) -> None:
