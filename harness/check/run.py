@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from harness.check import hygiene, inhibits, live, promql, routes, secrets, waivers, wiring
+from harness.check import hygiene, inhibits, live, promql, retention, routes, secrets, waivers, wiring
 from harness.check.findings import Finding, errors
 from harness.check.routes import RoutingMatrix
 from harness.check.sources import Monitoring, discover
@@ -19,7 +19,7 @@ from harness.errors import RunFailure
 
 #: The static checks, in the order their findings are listed for one line.
 STATIC_CHECKS: tuple[Callable[[Monitoring], list[Finding]], ...] = (
-    wiring.findings, inhibits.findings, promql.findings, secrets.findings, hygiene.findings,
+    wiring.findings, inhibits.findings, promql.findings, secrets.findings, hygiene.findings, retention.findings,
 )
 
 

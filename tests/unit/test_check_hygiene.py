@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.check import hygiene
+from harness.check import hygiene, retention
 from harness.check.findings import Finding
 from harness.check.sources import discover
 
@@ -18,7 +18,8 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "check" / "hygiene"
 
 
 def check(folder: Path) -> list[Finding]:
-    return hygiene.findings(discover([folder]))
+    monitoring = discover([folder])
+    return hygiene.findings(monitoring) + retention.findings(monitoring)
 
 
 def only(case: str) -> Finding:
@@ -270,7 +271,7 @@ def test_promises_are_read_from_common_phrasings(tmp_path: Path, line: str, low:
     document = tmp_path / "README.md"
     document.write_text(f"# Monitoring\n\n{line}\n")
 
-    [promise] = hygiene.promises((document,))
+    [promise] = retention.promises((document,))
 
     assert (promise.line, promise.low, promise.high) == (3, low, high)
 
@@ -291,4 +292,4 @@ def test_lines_about_something_else_are_not_promises(tmp_path: Path, line: str) 
     document = tmp_path / "README.md"
     document.write_text(f"{line}\n")
 
-    assert hygiene.promises((document,)) == []
+    assert retention.promises((document,)) == []
