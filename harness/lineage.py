@@ -21,6 +21,7 @@ from typing import Any
 
 import promql_parser
 
+from harness.check.expression import metric_name
 from harness.configs import AlertRule, PrometheusSettings, RecordingRule, RuleGroup, ScrapeJob
 from harness.errors import ConfigError
 
@@ -97,7 +98,7 @@ def _trace(expr: str, group: RuleGroup | None, position: int, prometheus: Promet
     looks: tuple[Look, ...] = ()
     fills: tuple[Look, ...] = ()
     for found in _selectors(tree, timedelta(0), timedelta(0), ""):
-        metric = _metric_name(found.selector)
+        metric = metric_name(found.selector)
         own_look = (Look(found.text, found.back),) if found.back else ()
         own_fill = (Look(found.text, found.fill),) if found.fill else ()
         recorders = prometheus.recorders(metric) if metric else []
@@ -165,15 +166,6 @@ def _selectors(node: Any, back: timedelta, fill: timedelta, around: str) -> list
     if isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr)):
         return _selectors(node.expr, back, fill, around)
     return []
-
-
-def _metric_name(selector: Any) -> str:
-    if selector.name:
-        return str(selector.name)
-    for matcher in selector.matchers.matchers:
-        if matcher.name == "__name__" and str(matcher.op) == "MatchOp.Equal":
-            return str(matcher.value)
-    return ""
 
 
 def _jobs_read(selector: Any, metric: str, prometheus: PrometheusSettings) -> list[ScrapeJob] | None:

@@ -43,7 +43,17 @@ class Expression:
 
 def parse(text: str) -> Expression | None:
     """The expression's tree, or None when the parser refuses it."""
-    tokens = tokenize(text)
+    try:
+        return Expression(*placeholder_parse(tokenize(text)))
+    except (ValueError, RuntimeError):
+        return None
+
+
+def placeholder_parse(tokens: list[Token]) -> tuple[Any, tuple[str, ...]]:
+    """promql-parser's tree, each string literal replaced by `"sN"`, and the literals as written.
+
+    The parser's ValueError or RuntimeError passes through.
+    """
     parts: list[str] = []
     strings: list[str] = []
     for index, token in enumerate(tokens):
@@ -54,10 +64,7 @@ def parse(text: str) -> Expression | None:
             parts.append(PARSER_ALIASES[token.text])
         else:
             parts.append(token.text)
-    try:
-        return Expression(promql_parser.parse("".join(parts)), tuple(strings))
-    except (ValueError, RuntimeError):
-        return None
+    return promql_parser.parse("".join(parts)), tuple(strings)
 
 
 def _opens_call(tokens: list[Token], index: int) -> bool:

@@ -15,8 +15,8 @@ from typing import Any
 
 import promql_parser
 
-from harness.compression.functions import PARSER_ALIASES
-from harness.compression.lexer import Token, line_and_column, significant, tokenize
+from harness.check.expression import placeholder_parse
+from harness.compression.lexer import Token, line_and_column, tokenize
 
 #: promql-parser's matcher operators, as PromQL writes them.
 OPERATORS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
@@ -149,21 +149,11 @@ class Query:
 def parse(text: str) -> Query:
     """Parse `text`; Unparsable with the parser's message when it is not PromQL."""
     tokens = tokenize(text)
-    strings: list[str] = []
-    parts: list[str] = []
-    for index, token in enumerate(tokens):
-        if token.kind == "string":
-            parts.append(f'"s{len(strings)}"')
-            strings.append(unquote(token.text))
-        elif token.kind == "identifier" and token.text in PARSER_ALIASES and _opens_call(tokens, index):
-            parts.append(PARSER_ALIASES[token.text])
-        else:
-            parts.append(token.text)
     try:
-        tree = promql_parser.parse("".join(parts))
+        tree, written = placeholder_parse(tokens)
     except (ValueError, RuntimeError) as error:
         raise Unparsable(str(error)) from None
-    return Query(text, tree, tuple(strings), tuple(tokens))
+    return Query(text, tree, tuple(unquote(literal) for literal in written), tuple(tokens))
 
 
 def unquote(text: str) -> str:
@@ -194,11 +184,6 @@ def _unescape(match: re.Match[str]) -> str:
 
 def escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _opens_call(tokens: list[Token], index: int) -> bool:
-    following = significant(tokens[index + 1:])
-    return bool(following) and following[0].text == "("
 
 
 def _offset_of(selector: Selector, tokens: tuple[Token, ...], start: int) -> int:

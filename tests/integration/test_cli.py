@@ -17,6 +17,17 @@ from harness import engine, polling
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def copy_of_default_stack(tmp_path: Path) -> Path:
+    """The default stack's folder copied under tmp_path, with the build contexts it names."""
+    import shutil
+
+    stack = tmp_path / "compose"
+    shutil.copytree(ROOT / "compose", stack)
+    shutil.copytree(ROOT / "harness" / "sink_service", tmp_path / "harness" / "sink_service")
+    shutil.copytree(ROOT / "harness" / "sample_app", tmp_path / "harness" / "sample_app")
+    return stack
+
+
 def start_gate_and_wait_until_healthy(reports: Path) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "harness.cli", "gate", "--reports", str(reports)],
@@ -59,12 +70,7 @@ def test_default_gate_verifies_the_default_stack_and_writes_a_report(tmp_path: P
 
 
 def test_a_rule_file_prometheus_never_loads_fails_the_gate_though_every_scenario_verifies(tmp_path: Path) -> None:
-    import shutil
-
-    stack = tmp_path / "compose"
-    shutil.copytree(ROOT / "compose", stack)
-    shutil.copytree(ROOT / "harness" / "sink_service", tmp_path / "harness" / "sink_service")
-    shutil.copytree(ROOT / "harness" / "sample_app", tmp_path / "harness" / "sample_app")
+    stack = copy_of_default_stack(tmp_path)
     (stack / "prometheus/disk.yml").write_text(
         "groups:\n  - name: disk\n    rules:\n      - alert: DiskFull\n"
         "        expr: node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.05\n"
@@ -182,12 +188,7 @@ def test_missing_stack_file_exits_2_with_its_path(tmp_path: Path, command: str) 
 
 
 def test_rule_file_promtool_rejects_stops_the_run_before_the_stack_starts(tmp_path: Path) -> None:
-    import shutil
-
-    stack = tmp_path / "compose"
-    shutil.copytree(ROOT / "compose", stack)
-    shutil.copytree(ROOT / "harness" / "sink_service", tmp_path / "harness" / "sink_service")
-    shutil.copytree(ROOT / "harness" / "sample_app", tmp_path / "harness" / "sample_app")
+    stack = copy_of_default_stack(tmp_path)
     (stack / "prometheus/rules/broken.yml").write_text(
         "groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: up == 0\n        labels: {severity: critical}\n        annotations: {summary: '{{ $labels.job '}\n"
     )
@@ -202,12 +203,7 @@ def test_rule_file_promtool_rejects_stops_the_run_before_the_stack_starts(tmp_pa
 
 
 def test_routing_tree_amtool_rejects_stops_the_run_before_the_stack_starts(tmp_path: Path) -> None:
-    import shutil
-
-    stack = tmp_path / "compose"
-    shutil.copytree(ROOT / "compose", stack)
-    shutil.copytree(ROOT / "harness" / "sink_service", tmp_path / "harness" / "sink_service")
-    shutil.copytree(ROOT / "harness" / "sample_app", tmp_path / "harness" / "sample_app")
+    stack = copy_of_default_stack(tmp_path)
     routing = stack / "alertmanager/alertmanager.yml"
     routing.write_text(routing.read_text().replace("- receiver: pagerduty-critical", "- receiver: pagerduty-typo", 1))
 

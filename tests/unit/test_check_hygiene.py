@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from check_cases import only_finding, variant_of
 
 from harness.check import hygiene, retention
 from harness.check.findings import Finding
@@ -23,20 +24,11 @@ def check(folder: Path) -> list[Finding]:
 
 
 def only(case: str) -> Finding:
-    """The one finding of a fixture case."""
-    found = check(FIXTURES / case)
-    assert len(found) == 1, found
-    return found[0]
+    return only_finding(check, FIXTURES / case)
 
 
 def variant(tmp_path: Path, case: str, old: str, new: str, file: str = "docker-compose.yml") -> Path:
-    """A copy of a fixture case with one line changed."""
-    folder = tmp_path / case
-    shutil.copytree(FIXTURES / case, folder)
-    text = (folder / file).read_text()
-    assert text.count(old) == 1, old
-    (folder / file).write_text(text.replace(old, new))
-    return folder
+    return variant_of(FIXTURES / case, tmp_path / case, old, new, file)
 
 
 def test_a_pinned_stack_on_localhost_with_a_kept_promise_reports_nothing() -> None:

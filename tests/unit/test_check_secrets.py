@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from check_cases import only_finding, variant_of
 
 from harness.check import secrets
 from harness.check.findings import Finding
@@ -22,20 +23,11 @@ def check(folder: Path) -> list[Finding]:
 
 
 def only(case: str) -> Finding:
-    """The one finding of a fixture case."""
-    found = check(FIXTURES / case)
-    assert len(found) == 1, found
-    return found[0]
+    return only_finding(check, FIXTURES / case)
 
 
 def variant(tmp_path: Path, case: str, old: str, new: str, file: str = "alertmanager.yml") -> Path:
-    """A copy of a fixture case with one line changed."""
-    folder = tmp_path / case
-    shutil.copytree(FIXTURES / case, folder)
-    text = (folder / file).read_text()
-    assert text.count(old) == 1, old
-    (folder / file).write_text(text.replace(old, new))
-    return folder
+    return variant_of(FIXTURES / case, tmp_path / case, old, new, file)
 
 
 def test_secrets_kept_in_files_report_nothing() -> None:
