@@ -198,7 +198,6 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
                 lane.run.boot, lane.run.omitted = live.boot, live.omitted
             at = f" (×{scale.factor:g})" if len(lane.renders) > 1 else ""
             lane.progress(f"stack healthy in {live.boot.healthy_seconds:.1f} s{at}" if live.boot else "stack healthy")
-            _check_live(lane, live)
             for position, index in enumerate(segment):
                 scenario = scenarios[index]
                 if position:
@@ -206,10 +205,12 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
                 result = runner.run_scenario(live, scenario, lane.run_dir / scenario.name, lane.progress)
                 lane.results[index] = result
                 lane.progress(f"{scenario.name}: {'pass' if result.passed else 'FAIL'} ({result.wall_seconds:.1f} s)")
+            # After the scenarios, so its queries cannot weigh on a scenario's host CPU or timings.
+            _check_live(lane, live)
 
 
 def _check_live(lane: _Lane, live: RunningStack) -> None:
-    """Once per run, on the first stack up: the config check's live part (selectors, dashboards, targets)."""
+    """Once per run, on the first stack done with its scenarios: the config check's live part."""
     with LIVE_CHECK_LOCK:
         checked = lane.run.config_check
         if checked is None or checked.live:

@@ -76,11 +76,11 @@ def test_a_rule_file_prometheus_never_loads_fails_the_gate_though_every_scenario
         "        expr: node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.05\n"
         "        labels: {severity: critical}\n")
 
-    result = harness("gate", "--stack", str(stack / "docker-compose.yml"), "--only", "quiet-baseline",
+    result = harness("run", str(ROOT / "scenarios" / "target-down.yml"), "--stack", str(stack / "docker-compose.yml"),
                      "--scale", "40", reports=tmp_path / "reports")
 
     assert result.returncode == 1, result.stderr[-3000:]
-    assert "pass quiet-baseline" in result.stderr
+    assert "pass target-down" in result.stderr
     assert "disk.yml:1: rule file disk.yml: no `rule_files` pattern" in " ".join(result.stderr.split())
     assert "NOT VERIFIED" in result.stderr
     assert our_containers(tmp_path / "reports") == []
