@@ -14,7 +14,7 @@ from typing import Literal
 
 from harness import bounds, expectations, limits, measurements, polling, report, runner
 from harness.check.run import add_live, check as check_configs
-from harness.errors import HarnessError, InvalidInput, RunFailure
+from harness.errors import ConfigError, HarnessError, InvalidInput, RunFailure
 from harness.report import RunReport
 from harness.scenario import Scenario
 from harness.stack import RenderedConfigs, RunningStack, render_configs, running_stack
@@ -55,6 +55,7 @@ def run_gate(
     run_id: str | None = None,
     lanes: int = 1,
     scale_limits: ScaleLimits = "lower",
+    refuse_on_check_errors: bool = False,
 ) -> tuple[RunReport, Path]:
     """Run `scenarios` on `lanes` stacks side by side; always write a report. Bad input raises before anything starts.
 
@@ -87,6 +88,9 @@ def run_gate(
     config_check = check_configs([stack.directory])
     counts = config_check.counts()
     progress(f"config check: {counts['error']} error(s), {counts['warning']} warning(s) in {config_check.seconds:.1f} s")
+    if refuse_on_check_errors and config_check.errors:
+        raise ConfigError("harness check finds errors in the stack's configs: " + "; ".join(
+            f"{finding.file}:{finding.line}: {finding.subject}: {finding.message}" for finding in config_check.errors[:3]))
     run = RunReport(
         run_id=run_id, suite=suite_name, stack=str(stack_path), scale=scale.factor, directory=run_dir,
         started=datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -9,9 +9,9 @@ code path as `harness gate`, several mutants side by side (`lanes`), each on its
 Outcomes:
 - killed         the run was not verified and a failed verdict shows the mutant's symptom;
 - killed_static  the run was refused before any scenario ran, for a config reason (promtool or
-                 amtool rejects the file, a scenario names a rule that is gone, a deadline the
-                 mutated config cannot meet) or a set-up check that names the symptom (a scrape
-                 target never up);
+                 amtool rejects the file, `harness check` finds an error the baseline did not have,
+                 a scenario names a rule that is gone, a deadline the mutated config cannot meet)
+                 or a set-up check that names the symptom (a scrape target never up);
 - survived       every verdict passed, or the ones that failed do not show the symptom;
 - error          the run broke for a reason unrelated to the mutant (not counted in the score).
 """
@@ -29,6 +29,7 @@ from typing import Any, Literal
 import yaml
 
 from harness import gate, mutation_report, polling
+from harness.check.waivers import WAIVER_FILE
 from harness.errors import HarnessError, InvalidInput, RunFailure
 from harness.mutants import INCONCLUSIVE, Applied, SkippedKind, StackFiles, Symptom, VerdictLike, choose
 from harness.scenario import Scenario
@@ -152,6 +153,9 @@ def copy_stack(files: StackFiles, target: Path) -> Path:
             volumes.append(f"{host}{colon}{rest}")
         if volumes:
             service["volumes"] = volumes
+    waivers = files.directory / WAIVER_FILE
+    if waivers.is_file():
+        shutil.copy(waivers, target / WAIVER_FILE)
     compose_copy = target / files.stack.path.name
     compose_copy.write_text(yaml.safe_dump(compose, sort_keys=False, allow_unicode=True))
     return compose_copy
@@ -259,8 +263,9 @@ def _run_mutant(run: MutationRun, mutant: MutantRun, files: StackFiles, scenario
         return
     try:
         prefixed(f"{mutant.applied.file} {mutant.applied.where}: {mutant.applied.change}")
+        # The baseline passed, so it had no error-level finding: any the mutant has is the mutant's.
         report, path = gate.run_gate(mutant.applied.scenarios(scenarios), run.suite, compose, scale, folder, prefixed,
-                                     f"{run.run_id}-m{mutant.number:02d}", 1)
+                                     f"{run.run_id}-m{mutant.number:02d}", 1, refuse_on_check_errors=True)
     except HarnessError as error:
         result = classify(mutant.applied.symptom, [], error=error)
         reports = sorted(folder.glob("*/report.md"))

@@ -48,3 +48,23 @@ def test_report_json_carries_the_findings_and_the_routing_matrix(tmp_path: Path)
     assert [finding["code"] for finding in data["config_check"]["findings"]] == ["routing.route-never-matches"]
     assert data["config_check"]["routing_matrix"]["amtool_checked"] is True
     assert data["passed"] is True
+
+
+def test_a_mutant_run_is_refused_before_any_stack_starts_when_the_check_finds_an_error(tmp_path: Path) -> None:
+    import shutil
+
+    import pytest
+
+    from harness import gate
+    from harness.errors import ConfigError
+    from harness.scenario import load_scenario
+    from harness.timescale import TimeScale
+
+    root = Path(__file__).resolve().parents[2]
+    stack = tmp_path / "compose"
+    shutil.copytree(root / "compose", stack, ignore=shutil.ignore_patterns("images"))
+    (stack / "prometheus" / "disk.yml").write_text(
+        "groups:\n  - name: disk\n    rules:\n      - alert: DiskFull\n        expr: node_filesystem_avail_bytes < 1e9\n")
+    with pytest.raises(ConfigError, match=r"harness check finds errors .*disk.yml:1: rule file disk.yml: no `rule_files`"):
+        gate.run_gate([load_scenario(root / "scenarios" / "target-down.yml")], "s", stack / "docker-compose.yml",
+                      TimeScale(40), tmp_path / "reports", refuse_on_check_errors=True)

@@ -199,7 +199,8 @@ def fake_gate(calls: list[Path]):
     from harness.report import RunReport
     from harness.runner import ScenarioResult
 
-    def run_gate(scenarios, suite_name, stack_path, scale, reports_dir, progress, run_id, lanes):
+    def run_gate(scenarios, suite_name, stack_path, scale, reports_dir, progress, run_id, lanes,
+                 refuse_on_check_errors=False):
         calls.append(stack_path)
         routes = yaml.safe_load((stack_path.parent / "alertmanager" / "alertmanager.yml").read_text())["route"]["routes"]
         routed = "slack-critical" in [route["receiver"] for route in routes]
