@@ -105,6 +105,7 @@ def evaluate(monitoring: Monitoring, started: float, prometheus_url: str | None 
         found += live.findings(monitoring, prometheus_url)
     if alertmanager_url is not None:
         found += inhibits.silence_findings(monitoring, live_silences(alertmanager_url), f"{alertmanager_url}/#/silences")
+    found = _fold_confirmations(found)
     accepted: list[Accepted] = []
     if accepted_by is not None:
         found, accepted = accepted_by.apply(found)
@@ -113,6 +114,21 @@ def evaluate(monitoring: Monitoring, started: float, prometheus_url: str | None 
     return CheckResult(monitoring, tuple(unique), matrix, time.monotonic() - started, prometheus_url is not None,
                        tuple(sorted(accepted, key=lambda item: item.finding.sort_key())),
                        accepted_by.path if accepted_by is not None else None, reusable)
+
+
+def _fold_confirmations(found: list[Finding]) -> list[Finding]:
+    """amtool's `unsupported scheme ""` is the `${VAR}` URL a secrets finding already names, with its line."""
+    refusals = [finding for finding in found
+                if finding.code == "wiring.alertmanager-invalid" and 'unsupported scheme ""' in finding.message]
+    causes = [finding for finding in found if finding.code == "secrets.unexpanded-variable" and "refuses to load"
+              in finding.message and any(finding.file == refusal.file for refusal in refusals)]
+    if not causes:
+        return found
+    first = causes[0]
+    confirmed = Finding(first.code, first.severity, first.file, first.line, first.subject,
+                        f"{first.message} (amtool check-config confirms: unsupported scheme \"\" for URL)", first.fix)
+    return [confirmed if finding is first else finding for finding in found
+            if not (finding in refusals and finding.file == first.file)]
 
 
 def live_silences(alertmanager_url: str) -> list[dict[str, Any]]:

@@ -83,3 +83,12 @@ def test_a_rule_file_that_is_not_yaml_is_a_finding_with_its_line(tmp_path: Path)
     (tmp_path / "rules.yml").write_text("groups:\n  - name: g\n    rules: [\n")
     (finding,) = check([tmp_path]).findings
     assert (finding.code, finding.severity, finding.line) == ("rules.unreadable", "error", 4)
+
+
+def test_amtools_refusal_of_an_unexpanded_url_is_told_once_at_the_line_of_the_url() -> None:
+    result = check([FIXTURES / "secrets" / "unexpanded-slack-url"])
+    codes = [finding.code for finding in result.findings]
+    assert "wiring.alertmanager-invalid" not in codes
+    (finding,) = [finding for finding in result.findings if finding.code == "secrets.unexpanded-variable"]
+    assert finding.line > 1
+    assert "amtool check-config confirms" in finding.message
