@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from harness.check.findings import Severity
 from harness.check.prometheus_api import PrometheusApi
 from harness.check.selectors import Matcher, Selector
-from harness.check.sources import Rule
+from harness.check.documents import Rule
 from harness.timescale import format_duration
 
 #: Series Prometheus itself writes only while some alert is pending or firing.

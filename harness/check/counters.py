@@ -23,7 +23,7 @@ import promql_parser
 from harness.check.expression import (
     COMPARISONS, Expression, is_constant, metric_name, operator, selectors, unwrap, value_branches,
 )
-from harness.check.sources import Rule
+from harness.check.documents import Rule
 
 #: Functions after which a value is still the counter's own (relabelled, rounded, clamped, sorted).
 KEEPS_VALUE = frozenset({"label_replace", "label_join", "sort", "sort_desc", "abs", "ceil", "floor", "round",

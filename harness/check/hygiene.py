@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.check.findings import Finding
-from harness.check.sources import ComposeService, Monitoring, YamlFile
+from harness.check.compose import ComposeService
+from harness.check.documents import YamlFile
+from harness.check.sources import Monitoring
 
 MOVING_TAGS = frozenset({"latest", "main", "master", "nightly", "edge", "dev"})
 #: Images that are the fix for an open port: they are meant to face the network.

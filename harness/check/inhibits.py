@@ -15,7 +15,8 @@ from harness import routing
 from harness.check.alert_labels import AlertLabels
 from harness.check.findings import Finding
 from harness.check.routes import labelled_alerts
-from harness.check.sources import Monitoring, Rule, YamlFile
+from harness.check.documents import Rule, YamlFile
+from harness.check.sources import Monitoring
 from harness.errors import ConfigError
 
 

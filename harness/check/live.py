@@ -28,7 +28,8 @@ from harness.check.absence import Absence, Diagnosis
 from harness.check.findings import Finding
 from harness.check.prometheus_api import MAX_QUERIES, TIMEOUT, WINDOW, BudgetExhausted, PrometheusApi, QueryRefused
 from harness.check.selectors import Query, Selector, Unparsable, parse
-from harness.check.sources import Monitoring, Rule
+from harness.check.documents import Rule
+from harness.check.sources import Monitoring
 from harness.errors import InvalidInput
 
 __all__ = ["counter_metrics", "findings"]

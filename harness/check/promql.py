@@ -50,7 +50,8 @@ from harness.check.expression import (
     value_branches, walk,
 )
 from harness.check.findings import Finding, Severity
-from harness.check.sources import Monitoring, Rule
+from harness.check.documents import Rule
+from harness.check.sources import Monitoring
 from harness.errors import ConfigError
 from harness.timescale import format_duration, parse_duration
 

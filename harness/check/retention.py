@@ -18,7 +18,8 @@ from typing import Any
 
 from harness.check.findings import Finding
 from harness.check.hygiene import command_line, dotenv, interpolate
-from harness.check.sources import ComposeService, Monitoring
+from harness.check.compose import ComposeService
+from harness.check.sources import Monitoring
 from harness.errors import ConfigError
 from harness.timescale import format_duration, parse_duration
 

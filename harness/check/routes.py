@@ -19,7 +19,8 @@ from typing import Any
 from harness import routing, tools
 from harness.check.alert_labels import AlertLabels, alert_labels
 from harness.check.findings import Finding
-from harness.check.sources import Monitoring, Rule, YamlFile, route_location
+from harness.check.documents import Rule, YamlFile, route_location
+from harness.check.sources import Monitoring
 from harness.errors import ConfigError
 
 

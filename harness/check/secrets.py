@@ -20,7 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.check.findings import Finding
-from harness.check.sources import Monitoring, YamlFile
+from harness.check.documents import YamlFile
+from harness.check.sources import Monitoring
 from harness.yamlfile import Location
 
 Version = tuple[int, int]

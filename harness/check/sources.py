@@ -11,7 +11,6 @@ YAML) is InvalidInput.
 from __future__ import annotations
 
 import glob
-import re
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,96 +18,18 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from harness import yamlfile
+from harness.check.compose import DEFAULT_CONFIG_PATHS, ComposeService, runs
+from harness.check.compose import services as read_services
+from harness.check.documents import Rule, YamlFile, duration, read_rules
 from harness.check.findings import Finding
-from harness.errors import ConfigError, InvalidInput
+from harness.errors import InvalidInput
 from harness.timescale import PROMETHEUS_DEFAULTS, parse_duration
-from harness.yamlfile import Location
 
 YAML_SUFFIXES = (".yml", ".yaml")
 DOCUMENT_SUFFIXES = (".md", ".txt", ".rst")
 COMPOSE_NAMES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
 #: Keys only a Prometheus server config has at its top level.
 PROMETHEUS_KEYS = frozenset({"rule_files", "scrape_configs", "alerting", "remote_write", "remote_read"})
-#: Where the official images read their configs, when no `--config.file` says otherwise.
-DEFAULT_CONFIG_PATHS = {"prometheus": "/etc/prometheus/prometheus.yml", "alertmanager": "/etc/alertmanager/alertmanager.yml"}
-
-
-@dataclass(frozen=True)
-class YamlFile:
-    """A parsed YAML document with the line of every key and item, to point findings at."""
-
-    path: Path
-    data: Any
-    lines: dict[Location, int] = field(compare=False, repr=False)
-
-    def line(self, *location: str | int) -> int:
-        """The line of `location`, or of the nearest enclosing key that has one."""
-        for end in range(len(location), -1, -1):
-            found = self.lines.get(tuple(location[:end]))
-            if found is not None:
-                return found
-        return 1
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One alerting or recording rule as written."""
-
-    kind: str  # "alert" or "record"
-    name: str
-    expr: str
-    file: Path
-    line: int
-    expr_line: int
-    group: str
-    group_interval: timedelta | None
-    for_: timedelta = timedelta(0)
-    labels: dict[str, str] = field(default_factory=dict)
-    annotations: dict[str, str] = field(default_factory=dict)
-    #: Where it is in its document, e.g. ("groups", 0, "rules", 3) or ("spec", "groups", 0, ...).
-    location: Location = ()
-
-    @property
-    def subject(self) -> str:
-        return f"{'alert' if self.kind == 'alert' else 'recording rule'} {self.name}"
-
-
-@dataclass(frozen=True)
-class Mount:
-    """A bind mount of a compose service: a host path seen inside the container at `target`."""
-
-    source: Path
-    target: PurePosixPath
-
-
-@dataclass(frozen=True)
-class ComposeService:
-    name: str
-    image: str
-    line: int
-    mounts: tuple[Mount, ...] = ()
-    command: tuple[str, ...] = ()
-
-    def host_path(self, container_path: str) -> Path | None:
-        """Where a path inside this service's container is on this machine, when a mount covers it."""
-        wanted = PurePosixPath(container_path)
-        best: Mount | None = None
-        for mount in self.mounts:
-            if wanted == mount.target or mount.target in wanted.parents:
-                if best is None or len(mount.target.parts) > len(best.target.parts):
-                    best = mount
-        if best is None:
-            return None
-        return best.source.joinpath(*wanted.relative_to(best.target).parts)
-
-    def flag(self, name: str) -> str | None:
-        """The value of `--name=value` or `--name value` in the service's command."""
-        for index, part in enumerate(self.command):
-            if part.startswith(f"{name}="):
-                return part.split("=", 1)[1]
-            if part == name and index + 1 < len(self.command):
-                return self.command[index + 1]
-        return None
 
 
 @dataclass(frozen=True)
@@ -144,7 +65,7 @@ class Monitoring:
     def service_for(self, role: str) -> ComposeService | None:
         """The compose service that runs Prometheus or Alertmanager (by image, then by name)."""
         for service in self.services:
-            if _runs(service, role):
+            if runs(service, role):
                 return service
         return None
 
@@ -273,9 +194,9 @@ def _assemble(inputs: tuple[Path, ...], found: _Found) -> Monitoring:
     # Compose's own default names first: docker-compose.exporters.yml is an overlay, not the stack.
     composes = sorted(found.compose, key=lambda path: (path.name not in COMPOSE_NAMES, len(path.parts), str(path)))
     compose = _load(composes[0]) if composes else None
-    services = _services(compose) if compose else ()
-    prometheus_service = next((service for service in services if _runs(service, "prometheus")), None)
-    alertmanager_service = next((service for service in services if _runs(service, "alertmanager")), None)
+    services = read_services(compose) if compose else ()
+    prometheus_service = next((service for service in services if runs(service, "prometheus")), None)
+    alertmanager_service = next((service for service in services if runs(service, "alertmanager")), None)
     prometheus_path = _config_of(prometheus_service, "prometheus", found.prometheus)
     alertmanager_path = _config_of(alertmanager_service, "alertmanager", found.alertmanager)
     prometheus = _load(prometheus_path) if prometheus_path else None
@@ -339,13 +260,6 @@ def _load(path: Path) -> YamlFile:
     return YamlFile(path, document, lines)
 
 
-def _runs(service: ComposeService, role: str) -> bool:
-    image = service.image.lower().rsplit("/", 1)[-1].split(":")[0]
-    if role == "prometheus":
-        return image == "prometheus" or (not service.image and service.name == "prometheus")
-    return image == "alertmanager" or (not service.image and service.name == "alertmanager")
-
-
 def _config_of(service: ComposeService | None, role: str, candidates: list[Path]) -> Path | None:
     """The config a compose service mounts where it reads it; else the one found on its own."""
     if service is not None:
@@ -357,38 +271,6 @@ def _config_of(service: ComposeService | None, role: str, candidates: list[Path]
         return None
     named = [path for path in candidates if path.stem == role]
     return (named or candidates)[0]
-
-
-def _services(compose: YamlFile) -> tuple[ComposeService, ...]:
-    raw = compose.data.get("services") if isinstance(compose.data, dict) else None
-    if not isinstance(raw, dict):
-        return ()
-    services = []
-    for name, spec in raw.items():
-        if not isinstance(spec, dict):
-            continue
-        command = spec.get("command") or ()
-        command = tuple(command.split()) if isinstance(command, str) else tuple(str(part) for part in command)
-        mounts = tuple(mount for volume in spec.get("volumes") or () if (mount := _mount(volume, compose.path.parent)))
-        services.append(ComposeService(str(name), str(spec.get("image") or ""), compose.line("services", name),
-                                       mounts, command))
-    return tuple(services)
-
-
-def _mount(volume: Any, base: Path) -> Mount | None:
-    if isinstance(volume, dict):
-        source, target = volume.get("source"), volume.get("target")
-        if volume.get("type", "bind") != "bind" or not source or not target:
-            return None
-    else:
-        parts = str(volume).split(":")
-        if len(parts) < 2:
-            return None
-        source, target = parts[0], parts[1]
-    if not str(source).startswith((".", "/", "~")):
-        return None  # a named volume
-    return Mount((base / str(source)).resolve() if not str(source).startswith("/") else Path(str(source)),
-                 PurePosixPath(str(target)))
 
 
 def _rule_files(prometheus: YamlFile, service: ComposeService | None) -> tuple[list[Path], list[Finding]]:
@@ -442,87 +324,10 @@ def _glob(pattern: str) -> list[Path]:
     return [Path(match) for match in sorted(glob.glob(pattern)) if Path(match).is_file()]
 
 
-def read_rules(path: Path) -> tuple[list[Rule], list[Finding]]:
-    """Every rule of a rule file or PrometheusRule manifest; a file that cannot be read is a finding."""
-    try:
-        documents = yamlfile.load_all(path)
-    except InvalidInput as error:
-        line = _line_of(str(error), path)
-        return [], [Finding("rules.unreadable", "error", str(path), line, f"rule file {path.name}", str(error),
-                            "fix the YAML; Prometheus refuses to load a config whose rule file does not parse")]
-    rules: list[Rule] = []
-    for document, lines in documents:
-        if document is None or (isinstance(document, dict) and document.get("kind") not in (None, "PrometheusRule")):
-            continue
-        rules += _document_rules(YamlFile(path, document, lines))
-    return rules, []
-
-
-def _document_rules(document: YamlFile) -> list[Rule]:
-    data = document.data
-    prefix: Location = ()
-    if isinstance(data, dict) and data.get("kind") == "PrometheusRule":
-        data, prefix = data.get("spec") or {}, ("spec",)
-    groups = data.get("groups") if isinstance(data, dict) else None
-    rules: list[Rule] = []
-    for group_index, group in enumerate(groups if isinstance(groups, list) else []):
-        if not isinstance(group, dict):
-            continue
-        interval = _duration(group.get("interval"))
-        for rule_index, rule in enumerate(group.get("rules") or []):
-            if not isinstance(rule, dict) or not ("alert" in rule or "record" in rule):
-                continue
-            location = (*prefix, "groups", group_index, "rules", rule_index)
-            kind = "alert" if "alert" in rule else "record"
-            rules.append(Rule(
-                kind, str(rule.get(kind)), str(rule.get("expr") or ""), document.path, document.line(*location),
-                document.line(*location, "expr"), str(group.get("name", "?")), interval,
-                _duration(rule.get("for")) or timedelta(0), _strings(rule.get("labels")), _strings(rule.get("annotations")),
-                location,
-            ))
-    return rules
-
-
-def _strings(mapping: Any) -> dict[str, str]:
-    return {str(key): str(value) for key, value in mapping.items()} if isinstance(mapping, dict) else {}
-
-
-def _duration(value: Any) -> timedelta | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(str(value), "duration")
-    except ConfigError:
-        return None
-
-
 def _intervals(prometheus: YamlFile | None) -> tuple[timedelta, timedelta]:
     section = (prometheus.data.get("global") if prometheus is not None else None) or {}
-    scrape = _duration(section.get("scrape_interval")) or parse_duration(PROMETHEUS_DEFAULTS["scrape_interval"], "")
-    evaluation = _duration(section.get("evaluation_interval")) or parse_duration(PROMETHEUS_DEFAULTS["evaluation_interval"], "")
+    scrape = duration(section.get("scrape_interval")) or parse_duration(PROMETHEUS_DEFAULTS["scrape_interval"], "")
+    evaluation = duration(section.get("evaluation_interval")) or parse_duration(PROMETHEUS_DEFAULTS["evaluation_interval"], "")
     return scrape, evaluation
 
 
-def route_path(location: Location) -> str:
-    """`("route", "routes", 1, "routes", 0)` as Alertmanager's users write it: `route.routes[1].routes[0]`."""
-    text = ""
-    for part in location:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def route_location(path: str) -> Location:
-    """The inverse of route_path."""
-    location: list[str | int] = []
-    for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", path):
-        location.append(name if name else int(index))
-    return tuple(location)
-
-
-def _line_of(message: str, path: Path) -> int:
-    rest = message.removeprefix(str(path))
-    if rest.startswith(":"):
-        number = rest[1:].split(":", 1)[0]
-        if number.isdigit():
-            return int(number)
-    return 1

@@ -17,7 +17,8 @@ from typing import Any
 
 from harness import tools, yamlfile
 from harness.check.findings import Finding
-from harness.check.sources import Monitoring, Rule, YamlFile, route_path
+from harness.check.documents import Rule, YamlFile, route_path
+from harness.check.sources import Monitoring
 from harness.errors import InvalidInput
 
 #: `file: 5:15: group "g", rule 1, "A": could not parse expression: ...`
