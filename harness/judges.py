@@ -88,6 +88,8 @@ def _load_doubt(evidence: Evidence) -> str:
         return "the load generator stopped before the scenario ended"
     if load.generator_errors:
         return f"the load generator itself raised {load.generator_errors} errors"
+    if load.shortfall:
+        return load.shortfall
     gap = _blocking_gap(evidence, ["load"], evidence.moments.baseline_start, evidence.moments.end)
     return gap.describe(evidence.moments.baseline_start) if gap and gap.source == "load" else ""
 

@@ -18,6 +18,10 @@ from harness.errors import InvalidInput, LoadError
 from harness.timeline import Gap
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+#: Load delivered below this share of the load asked is a shortfall, reported and doubted.
+SHORTFALL = 0.95
+#: The shortest window over which load asked and delivered are compared.
+MIN_COMPARED_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,17 @@ class LoadRecord:
     gaps: tuple[Gap, ...] = ()
     ran_to_end: bool = True
     generator_errors: int = 0
+    #: Requests per second asked for, and issued over the judged window (None: not compared).
+    asked_rps: float | None = None
+    delivered_rps: float | None = None
+
+    @property
+    def shortfall(self) -> str:
+        """`load asked 2000 req/s and got 1056 req/s (53 %)` when it got less than 95 %, else ""."""
+        if self.asked_rps is None or self.delivered_rps is None or self.delivered_rps >= SHORTFALL * self.asked_rps:
+            return ""
+        return (f"load asked {self.asked_rps:.0f} req/s and got {self.delivered_rps:.0f} req/s "
+                f"({100 * self.delivered_rps / self.asked_rps:.0f} %)")
 
 
 @dataclass(frozen=True)
@@ -128,18 +143,25 @@ class LoadRun:
     def running(self) -> bool:
         return self._process.poll() is None
 
-    def record(self, start: float, end: float, ran_to_end: bool) -> LoadRecord:
+    def record(self, start: float, end: float, ran_to_end: bool, steady_until: float | None = None) -> LoadRecord:
         """Whether requests kept being issued from `start` to `end` (wall clock), read from Locust's history.
 
         Failed requests count as issued: a fault may make the app fail them; what must not happen is
-        the generator going quiet. Exceptions in the generator's own code are counted apart.
+        the generator going quiet. Exceptions in the generator's own code are counted apart. The
+        load delivered is compared with the load asked from `start` to `steady_until` (the fault's
+        start): a fault that slows the app slows closed-loop users too, as it would real ones, and
+        that is the fault's effect, not a shortfall of the generator.
         """
         counts = _issued_over_time(Path(f"{self._csv_prefix}_stats_history.csv"))
         allowed = max(3.0, 3.0 / self.profile.requests_per_second)
+        # A ramp or spike asks a varying load; only a steady one is compared with what it got.
+        steady = self.profile.change is None
         return LoadRecord(
             gaps=tuple(issuing_gaps(counts, start, end, allowed)),
             ran_to_end=ran_to_end,
             generator_errors=_rows(Path(f"{self._csv_prefix}_exceptions.csv")),
+            asked_rps=self.profile.requests_per_second if steady else None,
+            delivered_rps=issued_rate(counts, start, steady_until or end) if steady else None,
         )
 
     def _summary(self) -> LoadSummary:
@@ -164,6 +186,20 @@ class LoadRun:
 def request_budget(users: int, rate_per_user: float, seconds: float) -> int:
     """Requests enough for `users` at `rate_per_user` over `seconds`, with room to spare: load must outlast the run."""
     return int(users * rate_per_user * seconds * 1.5) + 1_000
+
+
+def issued_rate(counts: list[tuple[float, int]], start: float, end: float) -> float | None:
+    """Requests issued per second between the first and last history rows inside [start, end].
+
+    A generator that stopped early (its request budget spent, say) has no rows near `end`: the rate
+    is then taken up to `end`, so the silence counts against it. None with fewer than two rows.
+    """
+    inside = [(t, total) for t, total in counts if start <= t <= end]
+    if len(inside) < 2 or end - start < MIN_COMPARED_SECONDS:
+        return None  # too short a window for history rows a second or two apart to say anything
+    (first_t, first), (last_t, last) = inside[0], inside[-1]
+    span = max(last_t, end - 5.0) - first_t  # Locust writes its history every second or two
+    return (last - first) / span if span > 0 else None
 
 
 def issuing_gaps(counts: list[tuple[float, int]], start: float, end: float, allowed: float) -> list[Gap]:

@@ -171,6 +171,9 @@ def _scenario(result: ScenarioResult, suite_scale: float, choices: list[ScaleCho
         "faults": result.faults,
         "load": dataclasses.asdict(result.load) if result.load else None,
         "load_profile": result.scenario.load.describe(),
+        "load_asked_rps": result.load_delivery[0],
+        "load_delivered_rps": result.load_delivery[1],
+        "load_shortfall": result.load_shortfall,
         "verdicts": [_verdict(v, scale) for v in result.verdicts],
         "timeline": timeline,
     }

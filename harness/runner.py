@@ -47,6 +47,10 @@ class ScenarioResult:
     wall_seconds: float = 0.0
     #: The time scale it ran at (a suite's scale, or lower where harness.limits said so).
     scale: float = 1.0
+    #: Load asked against load delivered over the judged window (asked, delivered req/s; None: not compared).
+    load_delivery: tuple[float | None, float | None] = (None, None)
+    #: `load asked … and got …` when it got less than 95 % of it.
+    load_shortfall: str = ""
 
     @property
     def passed(self) -> bool:
@@ -145,10 +149,13 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     result.moments = moments
     if moments is not None and load is not None:
         result.witnessed = witnesses.testify(result.timeline, moments.baseline_start, moments.end, scrape)
+        record = load.record(moments.baseline_start, moments.end, load_ran_to_end, moments.fault_start)
+        result.load_delivery, result.load_shortfall = (record.asked_rps, record.delivered_rps), record.shortfall
+        if record.shortfall:
+            progress(f"{scenario.name}: {record.shortfall}; verdicts that need steady load are inconclusive")
         evidence = Evidence(
             scenario, result.timeline.judged_from(moments.baseline_start), moments, settings,
-            live.alertmanager_settings, scale, result.witnessed,
-            load.record(moments.baseline_start, moments.end, load_ran_to_end), tolerance,
+            live.alertmanager_settings, scale, result.witnessed, record, tolerance,
         )
         result.verdicts = expectations.evaluate(evidence)
     if observer.errors:

@@ -70,3 +70,21 @@ def test_load_spike_raises_the_request_rate_the_app_reports(
     assert [(v.expectation, v.passed) for v in result.verdicts] == [
         ('`sum(rate(http_requests_total{job="app"}[1m]))` goes above 12', True)
     ], [v.detail for v in result.verdicts]
+
+
+def test_more_load_than_the_generator_can_give_is_a_shortfall_and_silence_is_not_verified(
+    harness_stack: RunningStack, tmp_path: Path
+) -> None:
+    scenario = Scenario.model_validate({
+        "name": "more-load-than-one-process-gives",
+        "load": {"users": 50, "rate_per_user": 100},
+        "baseline": f"{int(12 * harness_stack.scale.factor)}s",  # 12 s of wall time at any scale
+        "expectations": [{"type": "no_alerts"}],
+    })
+
+    result = run(harness_stack, scenario, tmp_path)
+
+    assert result.load_shortfall.startswith("load asked 5000 req/s and got "), result.load_shortfall
+    (verdict,) = result.verdicts
+    assert verdict.status != "verified"
+    assert not result.passed

@@ -74,6 +74,12 @@ def test_a_sink_unreadable_at_the_end_makes_silence_inconclusive() -> None:
     assert result.status == "inconclusive"
 
 
+def test_silence_under_less_load_than_asked_is_inconclusive_naming_both_figures() -> None:
+    (result,) = verdicts(SILENT, events=(NEAR,), load=LoadRecord(asked_rps=2000.0, delivered_rps=1056.0))
+    assert result.status == "inconclusive"
+    assert "load asked 2000 req/s and got 1056 req/s (53 %)" in result.detail
+
+
 def test_silence_with_the_load_stopped_early_is_inconclusive() -> None:
     (result,) = verdicts(SILENT, events=(NEAR,), load=LoadRecord(ran_to_end=False))
 
