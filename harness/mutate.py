@@ -28,11 +28,13 @@ from typing import Any, Literal
 
 import yaml
 
-from harness import gate, mutation_report, polling
+from harness import evidence, gate, mutation_report, polling
 from harness.check.waivers import WAIVER_FILE
 from harness.errors import HarnessError, InvalidInput, RunFailure
 from harness.mutants import INCONCLUSIVE, Applied, SkippedKind, StackFiles, Symptom, VerdictLike, choose
+from harness.redaction import Secrets
 from harness.scenario import Scenario
+from harness.stack import config_mount
 from harness.timescale import TimeScale
 
 Outcome = Literal["killed", "killed_static", "survived", "error"]
@@ -181,6 +183,7 @@ def run_mutation(
     chosen, skipped = choose(files, scenarios, kinds, every, limit)
     if not chosen:
         raise InvalidInput(f"no mutant to run on {stack_path}: " + "; ".join(f"{s.kind}: {s.reason}" for s in skipped))
+    evidence.make_private(run_dir)
     run = MutationRun(run_id, suite_name, str(stack_path), scale.factor, lanes, run_dir,
                       [s.name for s in scenarios], skipped=skipped,
                       mutants=[MutantRun(number, applied) for number, applied in enumerate(chosen, 1)])
@@ -194,7 +197,25 @@ def run_mutation(
     finally:
         run.wall_seconds = polling.monotonic() - started
         path = mutation_report.write(run)
+        evidence.seal(run_dir, stack_secrets(files))
     return run, path
+
+
+def config_mounts(files: StackFiles) -> dict[str, str]:
+    """Where the Prometheus and Alertmanager containers see their folders -> the folders in the stack's."""
+    mounts = {}
+    for role, config_name in (("prometheus", "prometheus.yml"), ("alertmanager", "alertmanager.yml")):
+        host, container = config_mount(files.stack, files.stack.by_role(role), config_name)  # type: ignore[arg-type]
+        mounts[container] = files.relative(host)
+    return mounts
+
+
+def stack_secrets(files: StackFiles) -> Secrets:
+    """The secret values of the stack's Prometheus and Alertmanager folders (what no mutation report may show)."""
+    found = Secrets()
+    for container, relative in config_mounts(files).items():
+        found = found | evidence.secrets_in(files.directory / relative, {container: "."})
+    return found
 
 
 def _baseline(run: MutationRun, scenarios: list[Scenario], stack_path: Path, scale: TimeScale, progress: Progress,
@@ -255,17 +276,22 @@ def _run_mutant(run: MutationRun, mutant: MutantRun, files: StackFiles, scenario
     folder = run.directory / "mutants" / mutant.name
     started = polling.monotonic()
     prefixed = _prefixed(progress, mutant.name)
+    # The stack runs from a private copy with the real secrets; the run folder keeps a redacted one.
+    private = evidence.private_folder("harness-mutant-")
     try:
-        compose = copy_stack(files, folder / "stack")
-        mutant.applied.write(folder / "stack")
+        compose = copy_stack(files, private / "stack")
+        mutant.applied.write(private / "stack")
+        evidence.copy_redacted(private / "stack", folder / "stack", config_mounts(files))
     except (HarnessError, OSError) as error:
+        evidence.discard(private)
         mutant.outcome, mutant.reason = "error", f"could not make the mutant's stack: {type(error).__name__}: {error}"
         return
     try:
         prefixed(f"{mutant.applied.file} {mutant.applied.where}: {mutant.applied.change}")
         # The baseline passed, so it had no error-level finding: any the mutant has is the mutant's.
         report, path = gate.run_gate(mutant.applied.scenarios(scenarios), run.suite, compose, scale, folder, prefixed,
-                                     f"{run.run_id}-m{mutant.number:02d}", 1, refuse_on_check_errors=True)
+                                     f"{run.run_id}-m{mutant.number:02d}", 1, refuse_on_check_errors=True,
+                                     shown_stack=str(folder / "stack" / compose.name))
     except HarnessError as error:
         result = classify(mutant.applied.symptom, [], error=error)
         reports = sorted(folder.glob("*/report.md"))
@@ -279,7 +305,9 @@ def _run_mutant(run: MutationRun, mutant: MutantRun, files: StackFiles, scenario
         mutant.report = path
     finally:
         mutant.wall_seconds = polling.monotonic() - started
-    mutant.outcome, mutant.reason = result.outcome, result.reason
+        evidence.discard(private)
+    # Name the files where a reader finds them: the redacted copy, not the private one that is gone.
+    mutant.outcome, mutant.reason = result.outcome, result.reason.replace(str(private / "stack"), str(folder / "stack"))
 
 
 def _prefixed(progress: Progress, prefix: str) -> Progress:
