@@ -7,6 +7,7 @@
     copy_redacted(src, dst)   the evidence copy of a config folder: every YAML file redacted
                               (harness.redaction), each file a `*_file` key names replaced by a marker,
                               every other file scrubbed of the secrets found
+    secrets_in(folder)        the same secrets, found without copying
     seal(folder, secrets)     at the end of a run: every file scrubbed of the run's secrets, files 0600,
                               folders 0700, so a copy of the folder (tar, CI artefact) stays owner-only
 

@@ -114,6 +114,8 @@ class MutationRun:
     skipped: list[SkippedKind] = field(default_factory=list)
     wall_seconds: float = 0.0
     error: str | None = None
+    #: The stack's secret values, which no reason or report of the run may show.
+    secrets: Secrets = field(default_factory=Secrets, repr=False)
 
     def count(self, outcome: Outcome) -> int:
         return sum(mutant.outcome == outcome for mutant in self.mutants)
@@ -186,7 +188,8 @@ def run_mutation(
     evidence.make_private(run_dir)
     run = MutationRun(run_id, suite_name, str(stack_path), scale.factor, lanes, run_dir,
                       [s.name for s in scenarios], skipped=skipped,
-                      mutants=[MutantRun(number, applied) for number, applied in enumerate(chosen, 1)])
+                      mutants=[MutantRun(number, applied) for number, applied in enumerate(chosen, 1)],
+                      secrets=stack_secrets(files))
     started = polling.monotonic()
     try:
         _baseline(run, scenarios, stack_path, scale, progress, lanes)
@@ -197,7 +200,7 @@ def run_mutation(
     finally:
         run.wall_seconds = polling.monotonic() - started
         path = mutation_report.write(run)
-        evidence.seal(run_dir, stack_secrets(files))
+        evidence.seal(run_dir, run.secrets)
     return run, path
 
 
@@ -231,11 +234,11 @@ def _baseline(run: MutationRun, scenarios: list[Scenario], stack_path: Path, sca
     if not report.passed:
         failed = [f"{r.scenario.name}: " + (r.error or r.skipped or "; ".join(
             f"{v.expectation}: {v.detail}" for v in r.verdicts if not v.passed)) for r in report.results if not r.passed]
-        raise InvalidInput(
+        raise InvalidInput(run.secrets.scrub(
             "the suite is not verified on the unmutated stack, so a failing mutant would prove nothing "
             f"(baseline report: {path}). Not verified: " + " | ".join(failed[:5])
             + ". Hint: make the suite pass first, or narrow it with --only."
-        )
+        ))
     progress(f"baseline verified in {run.baseline_seconds:.1f} s")
 
 
@@ -307,7 +310,8 @@ def _run_mutant(run: MutationRun, mutant: MutantRun, files: StackFiles, scenario
         mutant.wall_seconds = polling.monotonic() - started
         evidence.discard(private)
     # Name the files where a reader finds them: the redacted copy, not the private one that is gone.
-    mutant.outcome, mutant.reason = result.outcome, result.reason.replace(str(private / "stack"), str(folder / "stack"))
+    reason = run.secrets.scrub(result.reason).replace(str(private / "stack"), str(folder / "stack"))
+    mutant.outcome, mutant.reason = result.outcome, reason
 
 
 def _prefixed(progress: Progress, prefix: str) -> Progress:
