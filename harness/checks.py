@@ -17,17 +17,23 @@ PROMTOOL = "/bin/promtool"
 AMTOOL = "/bin/amtool"
 
 
-def check_prometheus(image: str, config_dir: Path, run_id: str) -> str:
-    """`promtool check config` (which also checks every rule file it names); ConfigError on failure."""
-    return _run(image, PROMTOOL, ["check", "config", "/etc/prometheus/prometheus.yml"], config_dir, "/etc/prometheus", run_id)
+def check_prometheus(image: str, config_dir: Path, run_id: str, shown: Path | None = None) -> str:
+    """`promtool check config` (which also checks every rule file it names); ConfigError on failure.
+
+    `shown` is the folder an error names (the run folder's redacted copy), when not `config_dir`.
+    """
+    return _run(image, PROMTOOL, ["check", "config", "/etc/prometheus/prometheus.yml"], config_dir, "/etc/prometheus",
+                run_id, shown)
 
 
-def check_alertmanager(image: str, config_dir: Path, run_id: str) -> str:
+def check_alertmanager(image: str, config_dir: Path, run_id: str, shown: Path | None = None) -> str:
     """`amtool check-config`; ConfigError on failure."""
-    return _run(image, AMTOOL, ["check-config", "/etc/alertmanager/alertmanager.yml"], config_dir, "/etc/alertmanager", run_id)
+    return _run(image, AMTOOL, ["check-config", "/etc/alertmanager/alertmanager.yml"], config_dir, "/etc/alertmanager",
+                run_id, shown)
 
 
-def _run(image: str, tool: str, args: list[str], config_dir: Path, mount: str, run_id: str) -> str:
+def _run(image: str, tool: str, args: list[str], config_dir: Path, mount: str, run_id: str,
+         shown: Path | None = None) -> str:
     created = None
     try:
         created = engine.client().containers.create(
@@ -45,7 +51,7 @@ def _run(image: str, tool: str, args: list[str], config_dir: Path, mount: str, r
             created.remove(force=True)
     if status.get("StatusCode") != 0:
         name = tool.rsplit("/", 1)[-1]
-        raise ConfigError(f"{name} {' '.join(args)} rejects the config rendered in {config_dir}:\n    "
+        raise ConfigError(f"{name} {' '.join(args)} rejects the config rendered in {shown or config_dir}:\n    "
                           + "\n    ".join(problems(stdout, stderr)[-15:]))
     return stdout.strip()
 

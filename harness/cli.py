@@ -287,6 +287,7 @@ def _run(
     except HarnessError:
         console.print(f"report: {reports / run_id / 'report.md'}")
         raise
+    shown = run.secrets.scrub  # CI keeps this output too
     for line in run.figures.lines() if run.figures else []:
         console.print(f"measured: {line}", highlight=False)
     for choice in run.choices:
@@ -298,8 +299,8 @@ def _run(
         console.print(f"config check: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info",
                       highlight=False)
         for finding in run.config_check.errors:
-            console.print(f"    [red]✗[/] {finding.file}:{finding.line}: {finding.subject}: {finding.message} "
-                          f"[{finding.code}]", highlight=False)
+            console.print(shown(f"    [red]✗[/] {finding.file}:{finding.line}: {finding.subject}: {finding.message} "
+                                f"[{finding.code}]"), highlight=False)
     for result in run.results:
         mark = {"verified": "[green]pass[/]", "skipped": "[yellow]SKIPPED[/]",
                 "inconclusive": "[yellow]INCONCLUSIVE[/]"}.get(result.status, "[red]FAIL[/]")
@@ -307,11 +308,11 @@ def _run(
         console.print(f"{mark} {result.scenario.name}{slower}")
         for verdict in result.verdicts:
             sign = {"verified": "[green]✓[/]", "inconclusive": "[yellow]?[/]"}.get(verdict.status, "[red]✗[/]")
-            console.print(f"    {sign} {verdict.expectation}: {verdict.detail}")
+            console.print(shown(f"    {sign} {verdict.expectation}: {verdict.detail}"))
         if result.error:
-            console.print(f"    [red]{result.error}[/]")
+            console.print(shown(f"    [red]{result.error}[/]"))
         if result.skipped:
-            console.print(f"    [yellow]{result.skipped}[/]")
+            console.print(shown(f"    [yellow]{result.skipped}[/]"))
     console.print(f"report: {path}")
     console.print("[bold green]VERIFIED[/]" if run.passed else "[bold red]NOT VERIFIED[/]")
     return 0 if run.passed else 1

@@ -17,6 +17,7 @@ from typing import Any
 
 
 from harness import isolation, receivers, routing, yamlfile
+from harness.redaction import Secrets, redact_document
 from harness.compression.rewrite import lookback
 from harness.compression.rules import CompressedRule, compress_rule_document, load_rule_file, rule_groups
 from harness.isolation import IsolationChange
@@ -94,6 +95,8 @@ class PrometheusSettings:
     isolation: tuple[IsolationChange, ...] = ()
     #: One entry per rule: what compression did to it and how faithful that is.
     compression: tuple[CompressedRule, ...] = ()
+    #: The secret values of the user's prometheus.yml, for evidence to leave out (harness.redaction).
+    secrets: Secrets = field(default_factory=Secrets, compare=False, repr=False)
 
     def rule(self, name: str) -> AlertRule:
         for rule in self.rules:
@@ -125,9 +128,11 @@ class AlertmanagerSettings:
     repeat_interval: timedelta
     endpoints: tuple[receivers.RedirectedEndpoint, ...] = field(default=())
     isolation: tuple[IsolationChange, ...] = ()
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     #: The routing tree with inherited timers resolved; None when built by hand without one.
     route: routing.Route | None = None
+    #: The secret values of the user's alertmanager.yml, for evidence to leave out (harness.redaction).
+    secrets: Secrets = field(default_factory=Secrets, compare=False, repr=False)
 
     def receiver_names(self) -> list[str]:
         return sorted({endpoint.receiver for endpoint in self.endpoints})
@@ -161,6 +166,7 @@ def render_prometheus(
     config_path = source_dir / "prometheus.yml"
     shutil.copytree(source_dir, target_dir, dirs_exist_ok=True)
     config = _load_yaml(config_path)
+    secrets = redact_document(config).secrets
     global_section = config.setdefault("global", {}) or {}
     config["global"] = global_section
     for key in PROMETHEUS_GLOBAL_DURATIONS:
@@ -187,7 +193,7 @@ def render_prometheus(
         tuple(rule for rule in rules if isinstance(rule, AlertRule)),
         scrape_timeout=real["scrape_timeout"], jobs=tuple(jobs),
         recording_rules=tuple(rule for rule in rules if isinstance(rule, RecordingRule)), external_labels=external,
-        isolation=tuple(changes), compression=tuple(compression),
+        isolation=tuple(changes), compression=tuple(compression), secrets=secrets,
     )
 
 
@@ -214,6 +220,7 @@ def render_alertmanager(source_dir: Path, target_dir: Path, scale: TimeScale) ->
     config_path = source_dir / "alertmanager.yml"
     shutil.copytree(source_dir, target_dir, dirs_exist_ok=True)
     config = _load_yaml(config_path)
+    secrets = redact_document(config).secrets
     route = config.get("route")
     if not isinstance(route, dict):
         raise ConfigError(f"{config_path}: has no top-level `route:`; Alertmanager needs one")
@@ -230,7 +237,7 @@ def render_alertmanager(source_dir: Path, target_dir: Path, scale: TimeScale) ->
     _dump_yaml(redirected, target_dir / "alertmanager.yml")
     return AlertmanagerSettings(
         real["group_wait"], real["group_interval"], real["repeat_interval"], tuple(endpoints), tuple(changes), config,
-        tree,
+        tree, secrets,
     )
 
 

@@ -12,9 +12,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from harness import bounds, expectations, limits, measurements, polling, report, runner
+from harness import bounds, evidence, expectations, limits, measurements, polling, report, runner
 from harness.check.run import add_live, check as check_configs
 from harness.errors import ConfigError, HarnessError, InvalidInput, RunFailure
+from harness.redaction import Secrets
 from harness.report import RunReport
 from harness.scenario import Scenario
 from harness.stack import RenderedConfigs, RunningStack, render_configs, running_stack
@@ -56,6 +57,7 @@ def run_gate(
     lanes: int = 1,
     scale_limits: ScaleLimits = "lower",
     refuse_on_check_errors: bool = False,
+    shown_stack: str | None = None,
 ) -> tuple[RunReport, Path]:
     """Run `scenarios` on `lanes` stacks side by side; always write a report. Bad input raises before anything starts.
 
@@ -67,11 +69,33 @@ def run_gate(
     host CPU rule) need it, they are measured on a stack of their own first (harness.measurements),
     and a scenario the requested scale would distort runs at the highest scale that keeps it
     faithful, on stacks rendered for that scale (`scale_limits="refuse"` refuses instead).
+
+    The run folder is evidence: owner-only, with no secret of the stack's configs in it (harness.evidence);
+    the configs the containers mount are rendered apart and removed at the end. `shown_stack` is
+    what the report names as the stack, when not `stack_path`.
     """
     run_id = run_id or new_run_id()
     run_dir = (reports_dir / run_id).resolve()
+    renders: dict[float, RenderedConfigs] = {}
+    try:
+        return _run_gate(scenarios, suite_name, stack_path, scale, run_id, run_dir, renders, progress, lanes,
+                         scale_limits, refuse_on_check_errors, shown_stack or str(stack_path))
+    finally:
+        secrets = Secrets()
+        for rendered in renders.values():
+            secrets = secrets | rendered.secrets
+            rendered.discard()
+        evidence.seal(run_dir, secrets)
+
+
+def _run_gate(
+    scenarios: list[Scenario], suite_name: str, stack_path: Path, scale: TimeScale, run_id: str, run_dir: Path,
+    renders: dict[float, RenderedConfigs], progress: Progress, lanes: int, scale_limits: ScaleLimits,
+    refuse_on_check_errors: bool, shown_stack: str,
+) -> tuple[RunReport, Path]:
     stack = load_stack(stack_path)
-    rendered = render_configs(stack, run_dir, scale)
+    evidence.make_private(run_dir)
+    rendered = renders[scale.factor] = render_configs(stack, run_dir, scale)
     for scenario in scenarios:
         check_fault_targets(scenario, stack)
         bounds.check_deadlines(scenario, rendered.prometheus, rendered.alertmanager)
@@ -92,15 +116,15 @@ def run_gate(
         raise ConfigError("harness check finds errors in the stack's configs: " + "; ".join(
             f"{finding.file}:{finding.line}: {finding.subject}: {finding.message}" for finding in config_check.errors[:3]))
     run = RunReport(
-        run_id=run_id, suite=suite_name, stack=str(stack_path), scale=scale.factor, directory=run_dir,
+        run_id=run_id, suite=suite_name, stack=shown_stack, scale=scale.factor, directory=run_dir,
         started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         prometheus=rendered.prometheus, alertmanager=rendered.alertmanager, lanes=lanes, config_check=config_check,
+        extra_secrets=rendered.secrets,
     )
     results: dict[int, runner.ScenarioResult] = {}
     polling.reset_cancellation()
     started = polling.monotonic()
     try:
-        renders = {scale.factor: rendered}
         scales = [scale] * len(scenarios)
         if scale_limits != "off" and scale.factor > 1 and measurements.needs_measuring(scenarios, rendered.prometheus, stack):
             run.figures = _measure(stack, rendered, scale, run_id, run_dir, scenarios, progress)

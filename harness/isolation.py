@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from harness.redaction import redact_url
+
 #: Settings of an `alertmanagers` entry that shape how Prometheus talks to the stack's own
 #: Alertmanager, not where: kept from the entry that already names it.
 _ALERTMANAGER_CLIENT_KEYS = ("scheme", "path_prefix", "api_version", "timeout", "basic_auth", "authorization", "tls_config")
@@ -66,11 +68,12 @@ def isolate_prometheus(config: dict[str, Any], stack_alertmanager: str, file: st
     for key, (verb, why) in _PROMETHEUS_DROPPED.items():
         for index, entry in enumerate(config.pop(key, None) or []):
             url = entry.get("url", "?") if isinstance(entry, dict) else "?"
-            changes.append(IsolationChange(f"{file} {key}[{index}]", f"{verb} {url}", why))
+            changes.append(IsolationChange(f"{file} {key}[{index}]", f"{verb} {redact_url(str(url))}", why))
     tracing = config.pop("tracing", None)
     if tracing:
         changes.append(IsolationChange(
-            f"{file} tracing", f"sent traces to {tracing.get('endpoint', '?')}", "dropped: traces would leave the stack",
+            f"{file} tracing", f"sent traces to {redact_url(str(tracing.get('endpoint', '?')))}",
+            "dropped: traces would leave the stack",
         ))
     return changes
 
@@ -97,11 +100,20 @@ def _strip_http_config(http_config: dict[str, Any] | None, where: str) -> list[I
     for key in _HTTP_WAYS_OUT:
         if http_config and key in http_config:
             value = http_config.pop(key)
-            shown = value.get("token_url", "?") if key == "oauth2" and isinstance(value, dict) else value
+            shown = _shown(key, value)
             changes.append(IsolationChange(
                 f"{where}.{key}", f"was {shown}", "removed: notifications go straight to the harness's sink",
             ))
     return changes
+
+
+def _shown(key: str, value: Any) -> str:
+    """A removed setting as the report may show it: URLs without their secrets, header names only."""
+    if key == "oauth2" and isinstance(value, dict):
+        return redact_url(str(value.get("token_url", "?")))
+    if key == "proxy_connect_header" and isinstance(value, dict):
+        return "headers " + ", ".join(map(str, value))
+    return redact_url(str(value)) if isinstance(value, str) else str(value)
 
 
 def _inside(entry: dict[str, Any], stack_alertmanager: str) -> bool:

@@ -28,11 +28,13 @@ from typing import Any, Literal
 
 import yaml
 
-from harness import gate, mutation_report, polling
+from harness import evidence, gate, mutation_report, polling
 from harness.check.waivers import WAIVER_FILE
 from harness.errors import HarnessError, InvalidInput, RunFailure
 from harness.mutants import INCONCLUSIVE, Applied, SkippedKind, StackFiles, Symptom, VerdictLike, choose
+from harness.redaction import Secrets
 from harness.scenario import Scenario
+from harness.stack import config_mount
 from harness.timescale import TimeScale
 
 Outcome = Literal["killed", "killed_static", "survived", "error"]
@@ -112,6 +114,8 @@ class MutationRun:
     skipped: list[SkippedKind] = field(default_factory=list)
     wall_seconds: float = 0.0
     error: str | None = None
+    #: The stack's secret values, which no reason or report of the run may show.
+    secrets: Secrets = field(default_factory=Secrets, repr=False)
 
     def count(self, outcome: Outcome) -> int:
         return sum(mutant.outcome == outcome for mutant in self.mutants)
@@ -181,9 +185,11 @@ def run_mutation(
     chosen, skipped = choose(files, scenarios, kinds, every, limit)
     if not chosen:
         raise InvalidInput(f"no mutant to run on {stack_path}: " + "; ".join(f"{s.kind}: {s.reason}" for s in skipped))
+    evidence.make_private(run_dir)
     run = MutationRun(run_id, suite_name, str(stack_path), scale.factor, lanes, run_dir,
                       [s.name for s in scenarios], skipped=skipped,
-                      mutants=[MutantRun(number, applied) for number, applied in enumerate(chosen, 1)])
+                      mutants=[MutantRun(number, applied) for number, applied in enumerate(chosen, 1)],
+                      secrets=stack_secrets(files))
     started = polling.monotonic()
     try:
         _baseline(run, scenarios, stack_path, scale, progress, lanes)
@@ -194,7 +200,25 @@ def run_mutation(
     finally:
         run.wall_seconds = polling.monotonic() - started
         path = mutation_report.write(run)
+        evidence.seal(run_dir, run.secrets)
     return run, path
+
+
+def config_mounts(files: StackFiles) -> dict[str, str]:
+    """Where the Prometheus and Alertmanager containers see their folders -> the folders in the stack's."""
+    mounts = {}
+    for role, config_name in (("prometheus", "prometheus.yml"), ("alertmanager", "alertmanager.yml")):
+        host, container = config_mount(files.stack, files.stack.by_role(role), config_name)  # type: ignore[arg-type]
+        mounts[container] = files.relative(host)
+    return mounts
+
+
+def stack_secrets(files: StackFiles) -> Secrets:
+    """The secret values of the stack's Prometheus and Alertmanager folders (what no mutation report may show)."""
+    found = Secrets()
+    for container, relative in config_mounts(files).items():
+        found = found | evidence.secrets_in(files.directory / relative, {container: "."})
+    return found
 
 
 def _baseline(run: MutationRun, scenarios: list[Scenario], stack_path: Path, scale: TimeScale, progress: Progress,
@@ -210,11 +234,11 @@ def _baseline(run: MutationRun, scenarios: list[Scenario], stack_path: Path, sca
     if not report.passed:
         failed = [f"{r.scenario.name}: " + (r.error or r.skipped or "; ".join(
             f"{v.expectation}: {v.detail}" for v in r.verdicts if not v.passed)) for r in report.results if not r.passed]
-        raise InvalidInput(
+        raise InvalidInput(run.secrets.scrub(
             "the suite is not verified on the unmutated stack, so a failing mutant would prove nothing "
             f"(baseline report: {path}). Not verified: " + " | ".join(failed[:5])
             + ". Hint: make the suite pass first, or narrow it with --only."
-        )
+        ))
     progress(f"baseline verified in {run.baseline_seconds:.1f} s")
 
 
@@ -255,17 +279,22 @@ def _run_mutant(run: MutationRun, mutant: MutantRun, files: StackFiles, scenario
     folder = run.directory / "mutants" / mutant.name
     started = polling.monotonic()
     prefixed = _prefixed(progress, mutant.name)
+    # The stack runs from a private copy with the real secrets; the run folder keeps a redacted one.
+    private = evidence.private_folder("harness-mutant-")
     try:
-        compose = copy_stack(files, folder / "stack")
-        mutant.applied.write(folder / "stack")
+        compose = copy_stack(files, private / "stack")
+        mutant.applied.write(private / "stack")
+        evidence.copy_redacted(private / "stack", folder / "stack", config_mounts(files))
     except (HarnessError, OSError) as error:
+        evidence.discard(private)
         mutant.outcome, mutant.reason = "error", f"could not make the mutant's stack: {type(error).__name__}: {error}"
         return
     try:
         prefixed(f"{mutant.applied.file} {mutant.applied.where}: {mutant.applied.change}")
         # The baseline passed, so it had no error-level finding: any the mutant has is the mutant's.
         report, path = gate.run_gate(mutant.applied.scenarios(scenarios), run.suite, compose, scale, folder, prefixed,
-                                     f"{run.run_id}-m{mutant.number:02d}", 1, refuse_on_check_errors=True)
+                                     f"{run.run_id}-m{mutant.number:02d}", 1, refuse_on_check_errors=True,
+                                     shown_stack=str(folder / "stack" / compose.name))
     except HarnessError as error:
         result = classify(mutant.applied.symptom, [], error=error)
         reports = sorted(folder.glob("*/report.md"))
@@ -279,7 +308,10 @@ def _run_mutant(run: MutationRun, mutant: MutantRun, files: StackFiles, scenario
         mutant.report = path
     finally:
         mutant.wall_seconds = polling.monotonic() - started
-    mutant.outcome, mutant.reason = result.outcome, result.reason
+        evidence.discard(private)
+    # Name the files where a reader finds them: the redacted copy, not the private one that is gone.
+    reason = run.secrets.scrub(result.reason).replace(str(private / "stack"), str(folder / "stack"))
+    mutant.outcome, mutant.reason = result.outcome, reason
 
 
 def _prefixed(progress: Progress, prefix: str) -> Progress:

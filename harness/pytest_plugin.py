@@ -44,5 +44,8 @@ def harness_stack(
     run_dir = tmp_path_factory.mktemp("harness-run")
     scale = TimeScale(harness_scale)
     rendered = render_configs(stack, run_dir, scale)
-    with running_stack(stack, rendered, scale, new_run_id(), run_dir) as live:
-        yield live
+    try:
+        with running_stack(stack, rendered, scale, new_run_id(), run_dir) as live:
+            yield live
+    finally:
+        rendered.discard()

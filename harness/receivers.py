@@ -19,6 +19,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 from harness.errors import ConfigError
+from harness.redaction import redact_url
 
 SINK_HOST = "sink"
 SINK_HTTP_PORT = 8080
@@ -62,6 +63,7 @@ class RedirectedEndpoint:
     kind: Kind
     send_resolved: bool
     send_resolved_is_default: bool
+    #: Where it really points, with its secret parts replaced by markers (harness.redaction).
     original: str
 
 
@@ -117,7 +119,7 @@ def _slack(receiver: str, notifier: dict[str, Any], global_section: dict[str, An
     notifier.pop("api_url_file", None)
     notifier["api_url"] = _sink_url("slack", receiver) + _host_and_path(str(original))
     notifier.setdefault("callback_id", ALERTS_CARRIER)
-    return _endpoint(receiver, "slack", notifier, str(original))
+    return _endpoint(receiver, "slack", notifier, redact_url(str(original)))
 
 
 def _host_and_path(url: str) -> str:
@@ -139,14 +141,14 @@ def _pagerduty(receiver: str, notifier: dict[str, Any]) -> RedirectedEndpoint:
         return _endpoint(receiver, "pagerduty_v1", notifier, f"https://{PAGERDUTY_V1_HOST} (Events v1)")
     original = notifier.get("url", "https://events.pagerduty.com/v2/enqueue")
     notifier["url"] = _sink_url("pagerduty", receiver)
-    return _endpoint(receiver, "pagerduty", notifier, str(original))
+    return _endpoint(receiver, "pagerduty", notifier, redact_url(str(original)))
 
 
 def _webhook(receiver: str, notifier: dict[str, Any]) -> RedirectedEndpoint:
     original = notifier.pop("url", None) or "(url_file)"
     notifier.pop("url_file", None)
     notifier["url"] = _sink_url("webhook", receiver)
-    return _endpoint(receiver, "webhook", notifier, str(original))
+    return _endpoint(receiver, "webhook", notifier, redact_url(str(original)))
 
 
 def _email(

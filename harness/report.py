@@ -1,4 +1,8 @@
-"""Evidence reports: Markdown for people, JSON for machines, a timeline CSV per scenario."""
+"""Evidence reports: Markdown for people, JSON for machines, a timeline CSV per scenario.
+
+Every text a report shows is scrubbed of the stack's secret values first (harness.redaction): an
+error message or a refusal may quote a key or a webhook URL.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from harness.limits import Figures, ScaleChoice
 from harness.runner import ScenarioResult
 from harness.stack import BootFigures, OmittedService
 from harness.configs import AlertmanagerSettings, PrometheusSettings
+from harness.redaction import Secrets
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -41,6 +46,8 @@ class RunReport:
     choices: list[ScaleChoice] = field(default_factory=list)
     #: `harness check` on the stack's own configs, run before anything started (and live, on the first stack).
     config_check: CheckResult | None = None
+    #: Secret values beyond those of the two settings (the content of files their `*_file` keys name).
+    extra_secrets: Secrets = field(default_factory=Secrets, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -48,21 +55,31 @@ class RunReport:
         clean = self.config_check is None or not self.config_check.errors
         return self.error is None and bool(self.results) and all(result.passed for result in self.results) and clean
 
+    @property
+    def secrets(self) -> Secrets:
+        """The secret values of the stack's configs, which no report file may show."""
+        found = self.extra_secrets
+        for settings in (self.prometheus, self.alertmanager):
+            if settings is not None:
+                found = found | settings.secrets
+        return found
+
 
 def write(report: RunReport) -> Path:
     """Write report.md, report.json and the timelines; return the Markdown report's path."""
     report.directory.mkdir(parents=True, exist_ok=True)
-    data = to_data(report)
-    (report.directory / "report.json").write_text(json.dumps(data, indent=2, default=str))
+    secrets = report.secrets
+    data = secrets.scrub_data(to_data(report))
+    (report.directory / "report.json").write_text(secrets.scrub(json.dumps(data, indent=2, default=str)))
     for result in report.results:
         folder = report.directory / result.scenario.name
         folder.mkdir(parents=True, exist_ok=True)
         origin = result.moments.baseline_start if result.moments else 0.0
-        result.timeline.frame(origin).to_csv(folder / "timeline.csv", index=False)
+        (folder / "timeline.csv").write_text(secrets.scrub(result.timeline.frame(origin).to_csv(index=False)))
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, trim_blocks=True)
     markdown = environment.get_template("report.md.j2").render(run=data)
     path = report.directory / "report.md"
-    path.write_text(markdown)
+    path.write_text(secrets.scrub(markdown))
     _write_junit(data, report.directory / "report.junit.xml")
     return path
 

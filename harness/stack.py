@@ -21,12 +21,13 @@ import httpx
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from harness import checks, configs, engine, images, polling, publisher
+from harness import checks, configs, engine, evidence, images, polling, publisher
 from harness.alertmanager import AlertmanagerClient
 from harness.errors import FaultError, ImageBuildError, StackError
 from harness.isolation import IsolationChange
 from harness.prometheus import PrometheusClient
 from harness.receivers import PAGERDUTY_V1_HOST
+from harness.redaction import Secrets
 from harness.sinks import SinkClient
 from harness.stackfile import HttpReady, LogReady, Service, Stack
 from harness.timescale import TimeScale
@@ -147,11 +148,24 @@ def prepare_sidecar_image(progress: Progress = lambda _: None) -> images.Resolve
 
 @dataclass(frozen=True)
 class RenderedConfigs:
-    """The stack's configs as this run renders them, and which host folder replaces which."""
+    """The stack's configs as this run renders them, and which host folder replaces which.
+
+    The folders the containers mount hold the real secrets and live in `private` (owner-only,
+    outside the run folder); `discard()` removes them once no stack needs them any more.
+    """
 
     prometheus: configs.PrometheusSettings
     alertmanager: configs.AlertmanagerSettings
     mounts: dict[Path, Path]
+    #: Every secret value of both configs (and of the files their `*_file` keys name), for evidence to leave out.
+    secrets: Secrets = field(default_factory=Secrets, compare=False, repr=False)
+    private: Path | None = None
+    #: The run folder's redacted copy, with a `prometheus/` and an `alertmanager/` folder.
+    evidence: Path | None = None
+
+    def discard(self) -> None:
+        if self.private is not None:
+            evidence.discard(self.private)
 
     @property
     def isolation(self) -> tuple[IsolationChange, ...]:
@@ -163,16 +177,36 @@ class RenderedConfigs:
         prometheus, alertmanager = self.mounts.values()
         return {"prometheus": prometheus, "alertmanager": alertmanager}
 
+    @property
+    def shown_by_role(self) -> dict[str, Path | None]:
+        """Where a person finds each rendered folder (the redacted copy; the mounted one is private)."""
+        return {role: self.evidence / role if self.evidence else None for role in ("prometheus", "alertmanager")}
+
 
 def render_configs(stack: Stack, run_dir: Path, scale: TimeScale) -> RenderedConfigs:
-    """Render Prometheus's and Alertmanager's folders into `run_dir/config` for this run."""
-    config_dir = run_dir / "config"
-    prometheus_source = _config_volume(stack, stack.by_role("prometheus"), "prometheus.yml")
-    alertmanager_source = _config_volume(stack, stack.by_role("alertmanager"), "alertmanager.yml")
+    """Render Prometheus's and Alertmanager's folders for this run.
+
+    The containers mount the real rendering, in a private folder (0700, outside the run folder:
+    the sink checks the keys' and webhook URLs' shape, so they must stay real); the run folder
+    gets `config/`, a copy with every secret replaced by a marker, as evidence.
+    """
+    private = evidence.private_folder("harness-configs-")
+    try:
+        prometheus_source, prometheus_mount = config_mount(stack, stack.by_role("prometheus"), "prometheus.yml")
+        alertmanager_source, alertmanager_mount = config_mount(stack, stack.by_role("alertmanager"), "alertmanager.yml")
+        prometheus = configs.render_prometheus(prometheus_source, private / "prometheus", scale, stack_alertmanager(stack))
+        alertmanager = configs.render_alertmanager(alertmanager_source, private / "alertmanager", scale)
+        secrets = prometheus.secrets | alertmanager.secrets
+        for name, mount in (("prometheus", prometheus_mount), ("alertmanager", alertmanager_mount)):
+            evidence.open_to_containers(private / name)
+            secrets = evidence.copy_redacted(private / name, run_dir / "config" / name, {mount: "."}, secrets)
+    except BaseException:
+        evidence.discard(private)
+        raise
     return RenderedConfigs(
-        configs.render_prometheus(prometheus_source, config_dir / "prometheus", scale, stack_alertmanager(stack)),
-        configs.render_alertmanager(alertmanager_source, config_dir / "alertmanager", scale),
-        {prometheus_source: config_dir / "prometheus", alertmanager_source: config_dir / "alertmanager"},
+        prometheus, alertmanager,
+        {prometheus_source: private / "prometheus", alertmanager_source: private / "alertmanager"}, secrets, private,
+        run_dir / "config",
     )
 
 
@@ -204,8 +238,11 @@ def running_stack(
     images_seconds = polling.monotonic() - started
     progress("checking the rendered configs with promtool and amtool")
     prometheus_service, alertmanager_service = stack.by_role("prometheus"), stack.by_role("alertmanager")
-    checks.check_prometheus(resolved[prometheus_service.name].tag, rendered.mounts_by_role["prometheus"], run_id)
-    checks.check_alertmanager(resolved[alertmanager_service.name].tag, rendered.mounts_by_role["alertmanager"], run_id)
+    shown = rendered.shown_by_role
+    checks.check_prometheus(resolved[prometheus_service.name].tag, rendered.mounts_by_role["prometheus"], run_id,
+                            shown["prometheus"])
+    checks.check_alertmanager(resolved[alertmanager_service.name].tag, rendered.mounts_by_role["alertmanager"], run_id,
+                              shown["alertmanager"])
 
     containers: dict[str, DockerContainer] = {}
     network = Network(docker_network_kw={"labels": engine.run_labels(run_id), "internal": True})
@@ -245,7 +282,7 @@ def running_stack(
     finally:
         if live is not None:
             live.close_clients()
-        _save_logs(containers, run_dir / "logs")
+        _save_logs(containers, run_dir / "logs", rendered.secrets)
         for container in containers.values():
             with contextlib.suppress(Exception):
                 container.stop(force=True, delete_volume=True)
@@ -256,12 +293,13 @@ def running_stack(
         engine.remove_run(run_id)
 
 
-def _config_volume(stack: Stack, service: Service, config_name: str) -> Path:
+def config_mount(stack: Stack, service: Service, config_name: str) -> tuple[Path, str]:
+    """The host folder holding `config_name` that `service` mounts, and where the container sees it."""
     for volume in service.volumes:
-        host = volume.split(":", 1)[0]
+        host, _, rest = volume.partition(":")
         path = (stack.directory / host).resolve()
         if (path / config_name).is_file():
-            return path
+            return path, rest.partition(":")[0]
     raise StackError(
         f"{stack.path}: service {service.name!r} mounts no folder holding {config_name}. "
         f"Hint: mount it like `volumes: [\"./{service.harness.role}:/etc/{service.harness.role}:ro\"]`."
@@ -373,9 +411,11 @@ def _log_tail(container: DockerContainer, lines: int = 20) -> str:
     return "  last log lines:\n    " + "\n    ".join(tail)
 
 
-def _save_logs(containers: dict[str, DockerContainer], directory: Path) -> None:
+def _save_logs(containers: dict[str, DockerContainer], directory: Path, secrets: Secrets) -> None:
+    """Each container's output, without the secrets it may print (Alertmanager names a webhook URL
+    when a notification fails)."""
     directory.mkdir(parents=True, exist_ok=True)
     for name, container in containers.items():
         with contextlib.suppress(Exception):
             stdout, stderr = container.get_logs()
-            (directory / f"{name}.log").write_bytes(stdout + stderr)
+            (directory / f"{name}.log").write_bytes(secrets.scrub_bytes(stdout + stderr))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,3 +24,12 @@ def our_containers(reports: Path) -> list[str]:
     runs = {folder.name for folder in reports.iterdir()} if reports.is_dir() else set()
     return [c.name for c in engine.client().containers.list(all=True, filters={"label": engine.MANAGED_LABEL})
             if any(c.labels.get(engine.RUN_LABEL, "").startswith(run) for run in runs)]
+
+
+def copy_of_default_stack(tmp_path: Path) -> Path:
+    """The default stack's folder copied under tmp_path, with the build contexts it names."""
+    stack = tmp_path / "compose"
+    shutil.copytree(ROOT / "compose", stack)
+    shutil.copytree(ROOT / "harness" / "sink_service", tmp_path / "harness" / "sink_service")
+    shutil.copytree(ROOT / "harness" / "sample_app", tmp_path / "harness" / "sample_app")
+    return stack

@@ -10,22 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from commands import harness, our_containers
+from commands import copy_of_default_stack, harness, our_containers
 
 from harness import engine, polling
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def copy_of_default_stack(tmp_path: Path) -> Path:
-    """The default stack's folder copied under tmp_path, with the build contexts it names."""
-    import shutil
-
-    stack = tmp_path / "compose"
-    shutil.copytree(ROOT / "compose", stack)
-    shutil.copytree(ROOT / "harness" / "sink_service", tmp_path / "harness" / "sink_service")
-    shutil.copytree(ROOT / "harness" / "sample_app", tmp_path / "harness" / "sample_app")
-    return stack
 
 
 def start_gate_and_wait_until_healthy(reports: Path) -> subprocess.Popen[str]:

@@ -200,8 +200,9 @@ def fake_gate(calls: list[Path]):
     from harness.runner import ScenarioResult
 
     def run_gate(scenarios, suite_name, stack_path, scale, reports_dir, progress, run_id, lanes,
-                 refuse_on_check_errors=False):
-        calls.append(stack_path)
+                 refuse_on_check_errors=False, shown_stack=None):
+        # A mutant runs from a private copy; the report names the redacted copy in its folder.
+        calls.append(Path(shown_stack) if shown_stack else stack_path)
         routes = yaml.safe_load((stack_path.parent / "alertmanager" / "alertmanager.yml").read_text())["route"]["routes"]
         routed = "slack-critical" in [route["receiver"] for route in routes]
         detail = "slack-critical: 3.0 s" if routed else "slack-critical: nothing arrived"

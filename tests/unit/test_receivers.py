@@ -1,4 +1,6 @@
 import copy
+import secrets
+import string
 from typing import Any
 
 import pytest
@@ -100,6 +102,14 @@ def test_webhook_url_goes_to_the_sink_under_the_receiver_name() -> None:
 
     assert only_notifier(redirected, "webhook_configs")["url"] == "http://sink:8080/webhook/bot"
     assert endpoint.original == "https://bot.example.com/hook"
+
+
+def test_the_real_endpoint_a_receiver_keeps_for_the_report_has_no_secret_in_it() -> None:
+    secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(24))
+    hook = f"https://hooks.slack.com/services/T024BE7LD/B08ACQ7QZ5L/{secret}"
+    _, (endpoint,) = redirect(config({"name": "s", "slack_configs": [{"api_url": hook}]}), WHERE)
+
+    assert endpoint.original == "https://hooks.slack.com/services/T024BE7LD/B08ACQ7QZ5L/<redacted, 24 chars>"
 
 
 def test_email_goes_to_the_sink_smarthost_greeting_with_the_receiver_name() -> None:
