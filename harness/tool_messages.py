@@ -18,7 +18,7 @@ from harness.errors import InvalidInput
 from harness.yamlfile import Location, Place
 
 #: `<file>: 7:11: group "g", rule 1, "A": ...` (promtool check rules / check config).
-_POSITION = re.compile(r"^(?P<sep>:\s*)(?P<line>\d+):(?P<column>\d+):")
+_POSITION = re.compile(r"(?P<sep>:\s*)(?P<line>\d+):(?P<column>\d+):")
 #: `line 12: field foo not found in type ...` (Go's YAML errors, both tools).
 _YAML_LINE = re.compile(r"\bline (?P<line>\d+)\b")
 _RULE = re.compile(r'group "(?P<group>[^"]*)", rule (?P<index>\d+), "(?P<rule>[^"]*)"')

@@ -158,8 +158,8 @@ def _refuse_binary(path: Path, data: bytes) -> None:
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
         utf16 = nul <= 1 and data[1::2].count(0) > len(data) // 4
-        hint = "it looks like UTF-16 text; save it as UTF-8" if utf16 else "a config file is text; is it the right file?"
-        raise InvalidInput(f"{path}:{line}: binary data (a NUL byte at offset {nul}). Hint: {hint}.")
+        hint = "it looks like UTF-16 text; save it as UTF-8." if utf16 else "a config file is text; is it the right file?"
+        raise InvalidInput(f"{path}:{line}: binary data (a NUL byte at offset {nul}). Hint: {hint}")
 
 
 def _documents(path: Path, single: bool) -> list[tuple[Any, dict[Location, int]]]:
@@ -172,7 +172,7 @@ def _documents(path: Path, single: bool) -> list[tuple[Any, dict[Location, int]]
                 node = loader.get_node()
                 if single and found:
                     raise yaml.composer.ComposerError(
-                        "expected a single document in the stream", None, "but found another document",
+                        None, None, "a second document (after `---`), where the harness reads one",
                         node.start_mark if node is not None else None,
                     )
                 data = loader.construct_document(node)
@@ -315,6 +315,8 @@ def _index(node: yaml.Node, location: Location, lines: dict[Location, int]) -> N
 
 def validate(model: type[BaseModel], path: Path, data: Any, lines: dict[Location, int]) -> Any:
     """Validate `data` as `model`, or raise InvalidInput listing each problem as file:line: field: what."""
+    if data is None:
+        raise InvalidInput(f"{path}:1: the file is empty (or only comments); expected a mapping of {model.__name__} fields")
     try:
         return model.model_validate(data)
     except ValidationError as error:

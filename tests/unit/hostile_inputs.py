@@ -79,8 +79,8 @@ class Case:
     change: str
 
 
-def lay_out(kind: str, root: Path, chooser: Chooser) -> Case:
-    """A folder of good inputs with the file of `kind` broken one way."""
+def lay_out(kind: str, root: Path, chooser: Chooser | None) -> Case:
+    """A folder of good inputs with the file of `kind` broken one way (none without a chooser)."""
     shutil.copytree(REPO / "compose", root / "compose", ignore=shutil.ignore_patterns("images"))
     stack = root / "compose" / "docker-compose.yml"
     scenario = _dump(root / "s.yml", SCENARIO if kind in ("scenario", "suite") else QUIET)
@@ -91,7 +91,7 @@ def lay_out(kind: str, root: Path, chooser: Chooser) -> Case:
         "rules": root / "compose" / "prometheus" / "rules" / "errors.yml",
         "alertmanager": root / "compose" / "alertmanager" / "alertmanager.yml",
     }[kind]
-    change = break_file(target, chooser)
+    change = break_file(target, chooser) if chooser is not None else "none"
     return Case(kind, root, target, stack, scenario, suite, change)
 
 

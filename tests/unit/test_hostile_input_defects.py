@@ -5,6 +5,7 @@ path printed that was never written.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -37,8 +38,13 @@ expectations:
 
 def harness(*arguments: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, list(arguments))
-    output = result.output + (result.stderr if result.stderr_bytes is not None else "")
-    return result.exit_code, " ".join(output.split())  # rich wraps long lines; the words are what count
+    return result.exit_code, " ".join(result.output.split())  # rich wraps long lines; the words are what count
+
+
+def refused(output: str) -> str:
+    """What a refused run says last: the error (a run that got as far as naming itself says so first)."""
+    found = re.search(r"\b(?:InvalidInput|ConfigError): ", output)
+    return output[found.start():] if found else output
 
 
 @pytest.fixture
@@ -80,7 +86,7 @@ def test_overflowing_duration_is_refused_not_a_traceback(tmp_path: Path) -> None
     path = write(tmp_path / "s.yml", SCENARIO.replace("within: 9m", "within: 99999999999999999999999d"))
 
     assert refusal(load_scenario, path).startswith(
-        f"{path}:10: expectations.0.alert_delivered.within: '99999999999999999999999d' is longer than 100y"
+        f"{path}:10: expectations.0.within: '99999999999999999999999d' is longer than 100y"
     )
 
 
@@ -163,7 +169,7 @@ def test_a_file_where_the_prometheus_config_folder_belongs(tmp_path: Path, stack
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
-    ("binary", b"name: s\n\x89PNG\x00\x00", ":2: binary data (a NUL byte at offset 13)"),
+    ("binary", b"name: s\n\x89PNG\x00\x00", ":2: binary data (a NUL byte at offset 12)"),
     ("utf16", "name: s\n".encode("utf-16"), ":1: UTF-16 text (it starts with a UTF-16 byte-order mark)"),
     ("nul", b"name: s\x00\n", ":1: binary data (a NUL byte at offset 7)"),
 ])
@@ -185,7 +191,7 @@ def test_a_binary_rule_file_is_refused_naming_it(tmp_path: Path, stack: Path) ->
 
     code, output = run(tmp_path, stack, SCENARIO)
 
-    assert (code, output.startswith(f"ConfigError: {rules}:2: binary data")) == (2, True)
+    assert (code, refused(output).startswith(f"ConfigError: {rules}:2: binary data")) == (2, True)
 
 
 def test_a_fifty_thousand_deep_list_is_refused(tmp_path: Path) -> None:
@@ -217,7 +223,7 @@ def test_rule_groups_as_a_mapping(tmp_path: Path, stack: Path) -> None:
 
     code, output = run(tmp_path, stack, SCENARIO)
 
-    assert (code, output) == (2, f"ConfigError: {rules}:2: groups: Input should be a valid list")
+    assert (code, refused(output)) == (2, f"ConfigError: {rules}:1: groups: Input should be a valid list")
 
 
 def test_slack_configs_as_a_mapping(tmp_path: Path, stack: Path) -> None:
@@ -228,7 +234,7 @@ def test_slack_configs_as_a_mapping(tmp_path: Path, stack: Path) -> None:
     code, output = run(tmp_path, stack, SCENARIO)
 
     assert code == 2
-    assert output.startswith(f"ConfigError: {config}:")
+    assert refused(output).startswith(f"ConfigError: {config}:")
     assert "receivers.4.slack_configs: Input should be a valid list" in output
 
 
@@ -240,7 +246,7 @@ def test_a_compose_port_named_http(tmp_path: Path) -> None:
 
     assert str(raised.value) == (
         f"{path}:4: services.app.ports: 'http' is not a port entry; write the container's port as a number, e.g. "
-        '"9090" or "127.0.0.1::9090" (names such as `http` and port ranges are not supported) (found [\'http\'])'
+        '"9090" or "127.0.0.1::9090" (names such as `http` and port ranges are not supported)'
     )
 
 
@@ -260,7 +266,7 @@ def test_a_misspelt_receiver_is_refused_up_front_naming_the_known_ones(tmp_path:
     code, output = run(tmp_path, stack, SCENARIO.replace("slack-critical]", "slack-critcal]"))
 
     assert code == 2
-    assert output == (
+    assert refused(output) == (
         f"InvalidInput: {tmp_path / 's.yml'}:9: expectations.0.receivers.1: no receiver named 'slack-critcal' in the "
         "Alertmanager config (alert_delivered HighErrorRate; receivers: default-webhook, email-oncall, "
         "pagerduty-critical, pagerduty-database, slack-critical, slack-warnings). Did you mean 'slack-critical'?"
@@ -321,7 +327,7 @@ def test_suite_by_name_is_found_in_the_suites_folder() -> None:
 def test_gate_with_a_suite_name_reads_that_suite(tmp_path: Path) -> None:
     code, output = harness("gate", "--suite", "pre-launch", "--stack", str(tmp_path / "missing.yml"))
 
-    assert (code, output) == (2, f"ConfigError: {tmp_path / 'missing.yml'}: file not found")
+    assert (code, refused(output)) == (2, f"ConfigError: {tmp_path / 'missing.yml'}: file not found")
 
 
 def test_an_unknown_suite_name_lists_the_suites(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ class Drawn:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_broken_input_is_refused_naming_its_file_or_accepted(kind: str, data: Any) -> None:
     with tempfile.TemporaryDirectory() as folder:
@@ -40,3 +40,8 @@ def test_a_broken_input_is_refused_naming_its_file_or_accepted(kind: str, data: 
             validate(case)
         except InvalidInput as error:
             assert located(str(error), case), f"{case.change}: not located: {error}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_inputs_before_breaking_are_accepted(kind: str, tmp_path: Path) -> None:
+    validate(lay_out(kind, tmp_path, None))
