@@ -199,11 +199,18 @@ def _rule_paths(source_dir: Path, pattern: str, where: Place) -> list[str]:
     if "\x00" in pattern:
         raise ConfigError(f"{where}: {pattern!r} is not a file pattern (it holds a NUL character)")
     found = sorted(glob.glob(str(source_dir / pattern)))
-    outside = [path for path in found if not Path(path).resolve().is_relative_to(source_dir.resolve())]
+    outside = [path for path in found if not _inside(Path(path), source_dir)]
     if outside:
         raise ConfigError(f"{where}: {pattern!r} names {outside[0]}, outside {source_dir}, which the Prometheus "
                           "container does not see. Hint: keep rule files in the folder of prometheus.yml")
     return found
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symlink loop: inside by name; reading it says what is wrong
+        return path.absolute().is_relative_to(folder.absolute())
 
 
 def _scrape_job(job: dict[str, Any], interval: timedelta, timeout: timedelta, where: Place) -> ScrapeJob:

@@ -312,7 +312,11 @@ def load_suite_file(path: Path) -> tuple[Suite, list[Scenario]]:
         if not scenario_path.is_file():
             line = lines.get(("scenarios", index), 1)
             raise InvalidInput(f"{path}:{line}: scenarios.{index}: no scenario file {scenario_path}{_why(scenario_path)}")
-        scenarios.append(load_scenario(scenario_path))
+        try:
+            scenarios.append(load_scenario(scenario_path))
+        except InvalidInput as error:
+            line = lines.get(("scenarios", index), 1)
+            raise type(error)(f"{error}\n    (named by {path}:{line}: scenarios.{index})") from None
     return suite, scenarios
 
 

@@ -232,6 +232,9 @@ class _GuardedLoader(yaml.SafeLoader):
     def _measure(self, node: yaml.Node) -> None:
         """Size and depth with aliases expanded, from the children's (already composed, so already measured)."""
         children: list[yaml.Node] = []
+        if isinstance(node, yaml.ScalarNode) and "\x00" in node.value:
+            raise _Refused(None, None, "a NUL character (\\0) in a value; no config the harness reads can hold one",
+                           node.start_mark)
         if isinstance(node, yaml.MappingNode):
             children = [part for pair in node.value for part in pair]
         elif isinstance(node, yaml.SequenceNode):

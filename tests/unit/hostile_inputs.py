@@ -55,7 +55,8 @@ QUIET = {"name": "quiet", "baseline": "1m", "expectations": [{"type": "no_alerts
 HOSTILE: tuple[Any, ...] = (
     None, True, 0, -1, -10**30, 10**30, 1.5, float("inf"), float("nan"), "", "x", "http", "0s", "-5m", "1e400",
     "99999999999999999999999y", "5 minutes", "rate(x[5m]", "a\x00b", "../../etc/passwd", "~", "{{ .Broken",
-    [], [1, 2], [[[["deep"]]]], {}, {"k": "v"}, {"k": {"k": [None]}}, {1: 2},
+    [], [1, 2], [[[["deep"]]]], {}, {"k": "v"}, {"k": {"k": [None]}}, {1: 2}, "x" * 5000, "é\u202e\U0001f600",
+    "sum(rate(x[5m])) by (job) > 0", 'a="b"', "{{", "1h30m", "2020-01-01", "yes", 65536, "127.0.0.1::99999",
 )
 
 ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
@@ -118,9 +119,9 @@ def break_file(path: Path, chooser: Chooser) -> str:
     how = chooser.choice(("value", "value", "value", "value", "text", "text", "file"))
     if how == "value":
         document = yaml.safe_load(path.read_text())
-        change = _break_document(document, chooser)
+        changes = [_break_document(document, chooser) for _ in range(chooser.randint(1, 3)) if _places(document, ())]
         path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
-        return change
+        return "; ".join(changes)
     if how == "text":
         return _break_text(path, chooser)
     return _break_path(path, chooser)
