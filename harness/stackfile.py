@@ -22,7 +22,7 @@ Role = Literal["prometheus", "alertmanager", "app", "sink"]
 #: Every role a run needs: the harness talks to each of them.
 RUN_ROLES: tuple[Role, ...] = ("prometheus", "alertmanager", "app", "sink")
 #: Compose's short port syntax: `[ip:][host:]container[/protocol]`; the host side may be empty or a range.
-_PORT = re.compile(r"^(?:(?:\[[0-9a-fA-F:.]*\]|[0-9.]*):)?(?:[0-9]*(?:-[0-9]+)?:)?(?P<port>[0-9]{1,5})(?:/(?:tcp|udp|sctp))?$")
+_PORT = re.compile(r"^(?:(?:\[[0-9a-fA-F:.]*\]|[0-9.]*):)?(?:[0-9]*(?:-[0-9]+)?:)?(?P<port>[0-9]{1,5})(?:/(?:tcp|udp|sctp))?\Z")
 
 
 class HttpReady(BaseModel):
@@ -198,6 +198,8 @@ class Stack(BaseModel):
 
 def load_stack(path: Path) -> Stack:
     """Read and validate a Compose file, or raise ConfigError naming the file and the place."""
+    if not path.exists() and not path.is_symlink():
+        raise ConfigError(f"{path}: stack file not found")
     try:
         document, lines = yamlfile.load(path)
         parsed: StackFile = yamlfile.validate(StackFile, path, document, lines)

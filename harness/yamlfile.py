@@ -3,8 +3,9 @@
 Every user file (scenario, suite, compose, prometheus.yml, rule file, alertmanager.yml) is read
 here. A file is refused, as InvalidInput naming it (and its line where there is one), when it is
 not a regular file (a folder, a symlink loop, missing), larger than MAX_BYTES, binary (a NUL byte),
-not UTF-8 (UTF-16 included), nested deeper than MAX_DEPTH, or when its anchors and aliases expand
-beyond ALIAS_BUDGET nodes (a "billion laughs" document is small on disk and endless in memory).
+not UTF-8 (UTF-16 included), nested deeper than MAX_DEPTH, holding more than MAX_NODES values, or
+when its anchors and aliases expand beyond ALIAS_BUDGET nodes (a "billion laughs" document is small
+on disk and endless in memory).
 A mapping that names a key twice is refused too: YAML would keep only the last value, silently.
 
 Parsed data has no shared parts: an alias is a copy of what its anchor names, so code that edits
@@ -34,6 +35,9 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 100
 #: Nodes that aliases may add to a document, in all; anchors reused a few times stay far below.
 ALIAS_BUDGET = 20_000
+#: Values (keys, items, scalars) in one document: a large rule bundle has tens of thousands; PyYAML
+#: takes about 40 µs and pydantic more per value, so this bounds a hostile file to seconds.
+MAX_NODES = 200_000
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -197,10 +201,11 @@ class _GuardedLoader(yaml.SafeLoader):
         self._depth = 0
         self._open: set[str] = set()
         self._expanded = 0
+        self._nodes = 0
         self._sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (nodes, depth) with aliases expanded
 
     def next_document(self) -> None:
-        self.aliases, self._expanded, self._sizes = 0, 0, {}
+        self.aliases, self._expanded, self._nodes, self._sizes = 0, 0, 0, {}
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
         event = self.peek_event()
@@ -216,6 +221,10 @@ class _GuardedLoader(yaml.SafeLoader):
                                "an alias bomb, or anchors reused far more than a config needs", event.start_mark)
             return node
         self._depth += 1
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _Refused(None, None, f"more than {MAX_NODES} values in one document, far more than any config "
+                           "needs; is it the right file?", event.start_mark)
         if self._depth > MAX_DEPTH:
             raise _Refused(None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
         anchor = getattr(event, "anchor", None)

@@ -327,7 +327,7 @@ def test_suite_by_name_is_found_in_the_suites_folder() -> None:
 def test_gate_with_a_suite_name_reads_that_suite(tmp_path: Path) -> None:
     code, output = harness("gate", "--suite", "pre-launch", "--stack", str(tmp_path / "missing.yml"))
 
-    assert (code, refused(output)) == (2, f"ConfigError: {tmp_path / 'missing.yml'}: file not found")
+    assert (code, refused(output)) == (2, f"ConfigError: {tmp_path / 'missing.yml'}: stack file not found")
 
 
 def test_an_unknown_suite_name_lists_the_suites(tmp_path: Path) -> None:

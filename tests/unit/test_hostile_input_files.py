@@ -194,3 +194,18 @@ def test_a_mapping_key_that_is_a_list_does_not_break_the_line_index(tmp_path: Pa
     path = write(tmp_path / "key.yml", "? [a, b]\n: 1\n")
 
     assert "unhashable" in refusal(path)
+
+
+def test_a_document_with_more_values_than_any_config_needs_is_refused_early(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(yamlfile, "MAX_NODES", 100)
+    path = write(tmp_path / "many.yml", "a: [" + ", ".join(["1"] * 200) + "]\n")
+
+    assert refusal(path).startswith(f"{path}:1: more than 100 values in one document")
+
+
+def test_a_nul_character_written_as_an_escape_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yml", 'name: "a\\0b"\n')
+
+    assert refusal(path).startswith(f"{path}:1: a NUL character")
