@@ -232,9 +232,9 @@ def check_deadlines(scenario: Scenario, prometheus: PrometheusSettings, alertman
                     latest, why = bound.resolved_to(receiver).latest, bound.explain("resolves", receiver)
         if expectation.within.total_seconds() < latest:
             raise InvalidInput(
-                f"{scenario.path}: expectations.{index} ({expectation.type} {expectation.alert}): "
-                f"within {expectation.within.total_seconds():g} s is shorter than the {latest:g} s it can "
-                f"take ({why}). Hint: give it at least {latest:g} s, better twice that."
+                f"{scenario.where('expectations', index, 'within')}: {expectation.within.total_seconds():g} s is "
+                f"shorter than the {latest:g} s that {expectation.type} {expectation.alert} can take ({why}). "
+                f"Hint: give it at least {latest:g} s, better twice that."
             )
 
 

@@ -12,28 +12,30 @@ import docker.errors
 
 from harness import engine
 from harness.errors import ConfigError, StackError
+from harness.tool_messages import relocate
 
 PROMTOOL = "/bin/promtool"
 AMTOOL = "/bin/amtool"
 
 
-def check_prometheus(image: str, config_dir: Path, run_id: str, shown: Path | None = None) -> str:
+def check_prometheus(image: str, config_dir: Path, run_id: str, source_dir: Path | None = None) -> str:
     """`promtool check config` (which also checks every rule file it names); ConfigError on failure.
 
-    `shown` is the folder an error names (the run folder's redacted copy), when not `config_dir`.
+    With `source_dir` (the user's folder that `config_dir` was rendered from), the complaints name
+    the user's files and lines rather than the rendered copy's.
     """
     return _run(image, PROMTOOL, ["check", "config", "/etc/prometheus/prometheus.yml"], config_dir, "/etc/prometheus",
-                run_id, shown)
+                run_id, source_dir)
 
 
-def check_alertmanager(image: str, config_dir: Path, run_id: str, shown: Path | None = None) -> str:
-    """`amtool check-config`; ConfigError on failure."""
+def check_alertmanager(image: str, config_dir: Path, run_id: str, source_dir: Path | None = None) -> str:
+    """`amtool check-config`; ConfigError on failure (naming the user's file, as check_prometheus does)."""
     return _run(image, AMTOOL, ["check-config", "/etc/alertmanager/alertmanager.yml"], config_dir, "/etc/alertmanager",
-                run_id, shown)
+                run_id, source_dir)
 
 
 def _run(image: str, tool: str, args: list[str], config_dir: Path, mount: str, run_id: str,
-         shown: Path | None = None) -> str:
+         source_dir: Path | None = None) -> str:
     created = None
     try:
         created = engine.client().containers.create(
@@ -50,10 +52,17 @@ def _run(image: str, tool: str, args: list[str], config_dir: Path, mount: str, r
         if created is not None:
             created.remove(force=True)
     if status.get("StatusCode") != 0:
-        name = tool.rsplit("/", 1)[-1]
-        raise ConfigError(f"{name} {' '.join(args)} rejects the config rendered in {shown or config_dir}:\n    "
-                          + "\n    ".join(problems(stdout, stderr)[-15:]))
+        raise ConfigError(refusal(tool, args, problems(stdout, stderr)[-15:], mount, config_dir, source_dir))
     return stdout.strip()
+
+
+def refusal(tool: str, args: list[str], lines: list[str], mount: str, config_dir: Path, source_dir: Path | None) -> str:
+    """The tool's complaint, about the user's files where `source_dir` is known, else about the rendered copy."""
+    name = tool.rsplit("/", 1)[-1]
+    if source_dir is None:
+        return f"{name} {' '.join(args)} rejects the config rendered in {config_dir}:\n    " + "\n    ".join(lines)
+    return (f"{name} rejects {source_dir} (checked as rendered for the run in {config_dir}):\n    "
+            + "\n    ".join(relocate(lines, mount, config_dir, source_dir)))
 
 
 def problems(stdout: str, stderr: str) -> list[str]:

@@ -13,7 +13,7 @@ from rich.console import Console
 from harness import engine, gate, mutate, mutants, mutation_report
 from harness.compression.files import check_with_promtool, compress_files
 from harness.errors import HarnessError, InvalidInput
-from harness.scenario import Scenario, Suite, load_scenario, load_suite_file
+from harness.scenario import Scenario, Suite, load_scenario, load_suite_file, suite_path
 from harness.stack import prepare_images, prepare_sidecar_image
 from harness.stackfile import load_stack
 from harness.timescale import TimeScale
@@ -40,13 +40,17 @@ ScaleLimitsOption = Annotated[
                       "refuse: exit 2 instead; off: do not measure"),
 ]
 SCALE_LIMITS = ("lower", "refuse", "off")
+SuiteOption = Annotated[
+    Path, typer.Option("--suite", envvar="HARNESS_SUITE",
+                       help="suite file, or a suite's name in scenarios/suites (e.g. pre-launch)"),
+]
 DEFAULT_STACK = Path("compose/docker-compose.yml")
 DEFAULT_SUITE = Path("scenarios/suites/default.yml")
 
 
 @app.command("gate")
 def gate_command(
-    suite: Annotated[Path, typer.Option("--suite", envvar="HARNESS_SUITE", help="suite file")] = DEFAULT_SUITE,
+    suite: SuiteOption = DEFAULT_SUITE,
     only: Annotated[list[str], typer.Option("--only", help="run only scenarios with this name or tag")] = [],
     stack: StackOption = DEFAULT_STACK,
     scale: ScaleOption = None,
@@ -59,15 +63,15 @@ def gate_command(
 
     def work() -> int:
         suite_model, scenarios = _suite(suite, only)
-        return _run(scenarios, suite_model.name, stack, scale or suite_model.scale or DEFAULT_SCALE, reports,
-                    lanes or suite_model.lanes, scale_limits)
+        return _run(scenarios, suite_model.name, stack, _scale(scale, suite_model.scale), reports,
+                    suite_model.lanes if lanes is None else lanes, scale_limits)
 
     _guarded(work, traceback)
 
 
 @app.command("mutate")
 def mutate_command(
-    suite: Annotated[Path, typer.Option("--suite", envvar="HARNESS_SUITE", help="suite file")] = DEFAULT_SUITE,
+    suite: SuiteOption = DEFAULT_SUITE,
     only: Annotated[list[str], typer.Option("--only", help="run only scenarios with this name or tag")] = [],
     stack: StackOption = DEFAULT_STACK,
     scale: ScaleOption = None,
@@ -94,9 +98,10 @@ def mutate_command(
         if unknown:
             raise InvalidInput(f"--kinds: unknown mutant kind(s) {', '.join(unknown)} "
                                f"(known: {', '.join(mutants.kinds())})")
+        _folder(reports, "--reports")
         run_id = gate.new_run_id()
-        factor = scale or suite_model.scale or DEFAULT_SCALE
-        width = lanes or suite_model.lanes
+        factor = _scale(scale, suite_model.scale)
+        width = suite_model.lanes if lanes is None else lanes
         console.print(f"mutation run [bold]{run_id}[/]: {len(scenarios)} scenario(s) at time scale ×{factor:g}, "
                       f"{width} mutant(s) side by side")
         try:
@@ -138,8 +143,8 @@ def run_command(
     traceback: TracebackOption = False,
 ) -> None:
     """Run scenario files on the stack and write a report."""
-    _guarded(lambda: _run([load_scenario(path) for path in scenarios], "scenarios", stack, scale or DEFAULT_SCALE,
-                          reports, lanes or 1, scale_limits), traceback)
+    _guarded(lambda: _run([load_scenario(path) for path in scenarios], "scenarios", stack, _scale(scale, None),
+                          reports, 1 if lanes is None else lanes, scale_limits), traceback)
 
 
 @app.command("compress")
@@ -154,7 +159,7 @@ def compress_command(
     """Rewrite rules for a compressed run; say per rule whether its meaning is exact, adjusted or real-time only."""
 
     def work() -> int:
-        outcome = compress_files(paths, TimeScale(scale), out)
+        outcome = compress_files(paths, TimeScale(_scale(scale, None)), out)
         if check:
             check_with_promtool(outcome)
         counts = outcome.counts()
@@ -259,7 +264,27 @@ def sweep_command(
     _guarded(work, traceback)
 
 
-def _suite(path: Path, only: list[str]) -> tuple[Suite, list[Scenario]]:
+def _scale(given: float | None, suite_scale: float | None) -> float:
+    """`--scale` as given, else the suite's, else the default; 0, negatives and infinities are refused, never replaced."""
+    if given is None:
+        return suite_scale or DEFAULT_SCALE
+    if not 1 <= given < float("inf"):
+        raise InvalidInput(f"--scale: {given:g} is not a time scale; give 1 (real time) or more, e.g. --scale 20")
+    return given
+
+
+def _folder(path: Path, option: str) -> None:
+    """A folder the run may write in: refused when a file is in its place or it cannot be made."""
+    if path.exists() and not path.is_dir():
+        raise InvalidInput(f"{option}: {path} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InvalidInput(f"{option}: cannot create the folder {path}: {error.strerror or error}") from None
+
+
+def _suite(given: Path, only: list[str]) -> tuple[Suite, list[Scenario]]:
+    path = suite_path(given)
     suite, scenarios = load_suite_file(path)
     if only:
         scenarios = [s for s in scenarios if s.name in only or set(s.tags) & set(only)]
@@ -274,6 +299,7 @@ def _run(
 ) -> int:
     if scale_limits not in SCALE_LIMITS:
         raise InvalidInput(f"--scale-limits: {scale_limits!r} is not one of {', '.join(SCALE_LIMITS)}")
+    _folder(reports, "--reports")
     run_id = gate.new_run_id()
     side_by_side = f" in {lanes} lanes" if lanes > 1 else ""
     console.print(f"run [bold]{run_id}[/]: {len(scenarios)} scenario(s) at time scale ×{scale:g}{side_by_side}")
@@ -285,7 +311,9 @@ def _run(
                 scale_limits,  # type: ignore[arg-type]
             )
     except HarnessError:
-        console.print(f"report: {reports / run_id / 'report.md'}")
+        written = reports / run_id / "report.md"
+        if written.is_file():
+            console.print(f"report: {written}")
         raise
     shown = run.secrets.scrub  # CI keeps this output too
     for line in run.figures.lines() if run.figures else []:

@@ -15,13 +15,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 
-from harness import isolation, receivers, routing, yamlfile
+from harness import config_shapes, isolation, receivers, routing, yamlfile
 from harness.redaction import Secrets, redact_document
 from harness.compression.rewrite import lookback
 from harness.compression.rules import CompressedRule, compress_rule_document, load_rule_file, rule_groups
 from harness.isolation import IsolationChange
 from harness.errors import ConfigError, InvalidInput
+from harness.yamlfile import Location, Place
 from harness.timescale import (
     ALERTMANAGER_ROUTE_DEFAULTS,
     PROMETHEUS_DEFAULTS,
@@ -164,23 +166,24 @@ def render_prometheus(
     Alerts go to `stack_alertmanager` (host:port on the stack network) and nowhere else.
     """
     config_path = source_dir / "prometheus.yml"
-    shutil.copytree(source_dir, target_dir, dirs_exist_ok=True)
-    config = _load_yaml(config_path)
+    config, lines = _load_yaml(config_path, config_shapes.PrometheusFile)
+    top = Place(str(config_path), (), lines)
+    _copy_folder(source_dir, target_dir)
     secrets = redact_document(config).secrets
     global_section = config.setdefault("global", {}) or {}
     config["global"] = global_section
     for key in PROMETHEUS_GLOBAL_DURATIONS:
         global_section.setdefault(key, PROMETHEUS_DEFAULTS[key])
-    real = {key: parse_duration(global_section[key], f"{config_path}: global.{key}") for key in PROMETHEUS_GLOBAL_DURATIONS}
-    scale_keys(global_section, PROMETHEUS_GLOBAL_DURATIONS, scale, f"{config_path}: global")
+    real = {key: parse_duration(global_section[key], str(top / "global" / key)) for key in PROMETHEUS_GLOBAL_DURATIONS}
+    scale_keys(global_section, PROMETHEUS_GLOBAL_DURATIONS, scale, top / "global")
     jobs = []
     for index, job in enumerate(config.get("scrape_configs") or []):
-        jobs.append(_scrape_job(job, real["scrape_interval"], real["scrape_timeout"], f"{config_path}: scrape_configs[{index}]"))
-        scale_keys(job, SCRAPE_CONFIG_DURATIONS, scale, f"{config_path}: scrape_configs[{index}]")
+        jobs.append(_scrape_job(job, real["scrape_interval"], real["scrape_timeout"], top / "scrape_configs" / index))
+        scale_keys(job, SCRAPE_CONFIG_DURATIONS, scale, top / "scrape_configs" / index)
     rules: list[AlertRule | RecordingRule] = []
     compression: list[CompressedRule] = []
-    for pattern in config.get("rule_files") or []:
-        for rule_path in sorted(glob.glob(str(source_dir / pattern))):
+    for index, pattern in enumerate(config.get("rule_files") or []):
+        for rule_path in _rule_paths(source_dir, str(pattern), top / "rule_files" / index):
             relative = Path(rule_path).relative_to(source_dir)
             found, compressed = _render_rule_file(Path(rule_path), target_dir / relative, scale, real["evaluation_interval"])
             rules.extend(found)
@@ -197,10 +200,29 @@ def render_prometheus(
     )
 
 
-def _scrape_job(job: dict[str, Any], interval: timedelta, timeout: timedelta, where: str) -> ScrapeJob:
-    own_interval = parse_duration(job["scrape_interval"], f"{where}.scrape_interval") if job.get("scrape_interval") else interval
+def _rule_paths(source_dir: Path, pattern: str, where: Place) -> list[str]:
+    """The rule files a `rule_files` pattern names, inside the Prometheus folder (as its container sees it)."""
+    if "\x00" in pattern:
+        raise ConfigError(f"{where}: {pattern!r} is not a file pattern (it holds a NUL character)")
+    found = sorted(glob.glob(str(source_dir / pattern)))
+    outside = [path for path in found if not _inside(Path(path), source_dir)]
+    if outside:
+        raise ConfigError(f"{where}: {pattern!r} names {outside[0]}, outside {source_dir}, which the Prometheus "
+                          "container does not see. Hint: keep rule files in the folder of prometheus.yml")
+    return found
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symlink loop: inside by name; reading it says what is wrong
+        return path.absolute().is_relative_to(folder.absolute())
+
+
+def _scrape_job(job: dict[str, Any], interval: timedelta, timeout: timedelta, where: Place) -> ScrapeJob:
+    own_interval = parse_duration(job["scrape_interval"], str(where / "scrape_interval")) if job.get("scrape_interval") else interval
     if job.get("scrape_timeout"):
-        own_timeout = parse_duration(job["scrape_timeout"], f"{where}.scrape_timeout")
+        own_timeout = parse_duration(job["scrape_timeout"], str(where / "scrape_timeout"))
     else:
         # Prometheus caps an inherited timeout at the job's own interval.
         own_timeout = min(timeout, own_interval)
@@ -218,21 +240,23 @@ def prometheus_flags(scale: TimeScale) -> list[str]:
 def render_alertmanager(source_dir: Path, target_dir: Path, scale: TimeScale) -> AlertmanagerSettings:
     """Copy `source_dir` to `target_dir` with timers scaled and every receiver sent to the sink."""
     config_path = source_dir / "alertmanager.yml"
-    shutil.copytree(source_dir, target_dir, dirs_exist_ok=True)
-    config = _load_yaml(config_path)
+    config, lines = _load_yaml(config_path, config_shapes.AlertmanagerFile)
+    top = Place(str(config_path), (), lines)
+    _copy_folder(source_dir, target_dir)
     secrets = redact_document(config).secrets
     route = config.get("route")
     if not isinstance(route, dict):
-        raise ConfigError(f"{config_path}: has no top-level `route:`; Alertmanager needs one")
+        raise ConfigError(f"{config_path}:1: has no top-level `route:`; Alertmanager needs one")
     for key, default in ALERTMANAGER_ROUTE_DEFAULTS.items():
-        route.setdefault(key, default)
-    real = {key: parse_duration(route[key], f"{config_path}: route.{key}") for key in ROUTE_DURATIONS}
-    tree = routing.parse_tree(route, f"{config_path}: route")
-    _scale_route(route, scale, f"{config_path}: route")
+        if route.get(key) is None:
+            route[key] = default
+    real = {key: parse_duration(route[key], str(top / "route" / key)) for key in ROUTE_DURATIONS}
+    tree = routing.parse_tree(route, top / "route")
+    _scale_route(route, scale, top / "route")
     global_section = config.get("global") or {}
-    if "resolve_timeout" in global_section:
-        scale_keys(global_section, ("resolve_timeout",), scale, f"{config_path}: global")
-    redirected, endpoints = receivers.redirect(config, str(config_path))
+    if global_section.get("resolve_timeout") is not None:
+        scale_keys(global_section, ("resolve_timeout",), scale, top / "global")
+    redirected, endpoints = receivers.redirect(config, str(config_path), lines)
     changes = isolation.isolate_http_clients(redirected, "alertmanager.yml")
     _dump_yaml(redirected, target_dir / "alertmanager.yml")
     return AlertmanagerSettings(
@@ -277,26 +301,46 @@ def longest_range(expression: str) -> timedelta:
     return lookback(expression, "expression")
 
 
-def _scale_route(route: dict[str, Any], scale: TimeScale, where: str) -> None:
+def _scale_route(route: dict[str, Any], scale: TimeScale, where: Place) -> None:
     scale_keys(route, ROUTE_DURATIONS, scale, where)
     for index, child in enumerate(route.get("routes") or []):
-        _scale_route(child, scale, f"{where}.routes[{index}]")
+        _scale_route(child, scale, where / "routes" / index)
 
 
-def scale_keys(section: dict[str, Any], keys: tuple[str, ...], scale: TimeScale, where: str) -> None:
+def scale_keys(section: dict[str, Any], keys: tuple[str, ...], scale: TimeScale, where: str | Place) -> None:
     for key in keys:
         if key in section and section[key] is not None:
-            section[key] = scale.compress_text(str(section[key]), f"{where}.{key}")
+            place = where / key if isinstance(where, Place) else f"{where}.{key}"
+            section[key] = scale.compress_text(str(section[key]), str(place))
 
 
-def _load_yaml(path: Path) -> dict[str, Any]:
+def _load_yaml(path: Path, shape: type[BaseModel]) -> tuple[dict[str, Any], dict[Location, int]]:
     try:
-        document, _ = yamlfile.load(path)
+        document, lines = yamlfile.load(path)
+    except ConfigError:
+        raise
     except InvalidInput as error:
-        raise ConfigError(str(error)) from error
+        raise ConfigError(str(error)) from None
     if not isinstance(document, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level, found {type(document).__name__}")
-    return document
+        found = "nothing" if document is None else type(document).__name__
+        raise ConfigError(f"{path}:1: expected a mapping at the top level, found {found}")
+    config_shapes.check(shape, path, document, lines)
+    return document, lines
+
+
+def _copy_folder(source_dir: Path, target_dir: Path) -> None:
+    """The config folder as the container will mount it; a link that leads nowhere is the user's to fix."""
+    try:
+        shutil.copytree(source_dir, target_dir, dirs_exist_ok=True, ignore_dangling_symlinks=True)
+    except (shutil.Error, OSError) as error:
+        raise ConfigError(f"{source_dir}: cannot copy the config folder for the run: {_first_problem(error)}") from None
+
+
+def _first_problem(error: Exception) -> str:
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list) and error.args[0]:
+        source, _, why = error.args[0][0]
+        return f"{source}: {why}"
+    return str(error)
 
 
 def _dump_yaml(document: dict[str, Any], path: Path) -> None:

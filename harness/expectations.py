@@ -13,6 +13,7 @@ fall in (all as scaled for the run; see `harness.bounds`). One judge per expecta
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -20,7 +21,7 @@ from harness.bounds import Window
 from harness.configs import AlertmanagerSettings, PrometheusSettings
 from harness.errors import InvalidInput
 from harness.load import LoadRecord
-from harness.scenario import AlertDelivered, AlertNotDelivered, Scenario
+from harness.scenario import AlertDelivered, AlertNotDelivered, AlertResolves, Scenario
 from harness.timescale import TimeScale
 from harness.timeline import Gap, Timeline
 from harness.witnesses import WitnessAccount
@@ -113,13 +114,28 @@ def _at_this_scale(expectation: object, verdict: Verdict, evidence: Evidence) ->
 
 
 def check_receivers(scenario: Scenario, alertmanager: AlertmanagerSettings) -> None:
-    """Refuse expectations naming receivers the routing tree does not have, before anything starts."""
-    known = alertmanager.receiver_names()
+    """Refuse expectations naming receivers the Alertmanager config does not have, before anything starts."""
+    known = known_receivers(alertmanager)
     for index, expectation in enumerate(scenario.expectations):
+        named: list[str] = []
+        key = "receivers"
         if isinstance(expectation, (AlertDelivered, AlertNotDelivered)):
-            unknown = sorted(set(expectation.receivers or ()) - set(known))
-            if unknown:
+            named = list(expectation.receivers or ())
+        elif isinstance(expectation, AlertResolves):
+            named, key = list(expectation.notified or ()), "notified"
+        for position, receiver in enumerate(named):
+            if receiver not in known:
+                close = difflib.get_close_matches(receiver, known, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise InvalidInput(
-                    f"{scenario.path}: expectations.{index} ({expectation.type} {expectation.alert}): no receiver "
-                    f"named {', '.join(unknown)} in the Alertmanager config (receivers: {', '.join(known)})"
+                    f"{scenario.where('expectations', index, key, position)}: no receiver named {receiver!r} in the "
+                    f"Alertmanager config ({expectation.type} {expectation.alert}; receivers: "
+                    f"{', '.join(known) or 'none'}).{hint}"
                 )
+
+
+def known_receivers(alertmanager: AlertmanagerSettings) -> list[str]:
+    """Every receiver the config defines (a receiver with no notifier, a black hole, included)."""
+    named = {str(receiver.get("name")) for receiver in alertmanager.raw.get("receivers") or []
+             if isinstance(receiver, dict) and receiver.get("name")}
+    return sorted(named | set(alertmanager.receiver_names()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import shutil
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -12,9 +13,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from harness import bounds, evidence, expectations, limits, measurements, polling, report, runner
-from harness.check.run import add_live, check as check_configs
-from harness.errors import ConfigError, HarnessError, InvalidInput, RunFailure
+from harness import evidence, limits, measurements, polling, references, report, runner
+from harness.check.run import CheckResult, add_live, check as check_configs
+from harness.errors import ConfigError, HarnessError, RunFailure
 from harness.redaction import Secrets
 from harness.report import RunReport
 from harness.scenario import Scenario
@@ -37,13 +38,41 @@ def new_run_id() -> str:
 
 def check_fault_targets(scenario: Scenario, stack: Stack) -> None:
     """Refuse faults aimed at services the stack does not have, before anything starts."""
-    for index, scheduled in enumerate(scenario.faults):
-        service = getattr(scheduled.fault, "service", None)
-        if service is not None and service not in stack.services:
-            raise InvalidInput(
-                f"{scenario.path}: faults.{index} ({scheduled.fault.kind}) names service {service!r}, which "
-                f"{stack.path.name} does not have (services: {', '.join(stack.services)})"
-            )
+    references.check_fault_targets(scenario, stack)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A run's input, checked: the stack, its configs rendered for the run, and the static config check."""
+
+    stack: Stack
+    rendered: RenderedConfigs
+    config_check: CheckResult
+
+
+def prepare(
+    scenarios: list[Scenario], stack_path: Path, scale: TimeScale, run_dir: Path, progress: Progress = lambda _: None,
+) -> Prepared:
+    """Everything about a run's input that can be known before any container starts, or InvalidInput saying where.
+
+    The stack file and the roles a run needs; the configs, read and rendered for `scale` into
+    `run_dir/config`; everything the scenarios name (alerts, receivers, services, PromQL,
+    deadlines); then `harness check` on the stack's folder. `harness run` and `harness gate` refuse
+    bad input here, or not at all.
+    """
+    stack = load_stack(stack_path)
+    stack.check_roles()
+    rendered = render_configs(stack, run_dir, scale)
+    try:
+        references.check_scenarios(scenarios, stack, rendered.prometheus, rendered.alertmanager, scale)
+        progress(f"checking the stack's configs in {stack.directory} (harness check)")
+        config_check = check_configs([stack.directory])
+    except BaseException:
+        rendered.discard()  # the private folder with the real secrets
+        raise
+    counts = config_check.counts()
+    progress(f"config check: {counts['error']} error(s), {counts['warning']} warning(s) in {config_check.seconds:.1f} s")
+    return Prepared(stack, rendered, config_check)
 
 
 def run_gate(
@@ -93,25 +122,16 @@ def _run_gate(
     renders: dict[float, RenderedConfigs], progress: Progress, lanes: int, scale_limits: ScaleLimits,
     refuse_on_check_errors: bool, shown_stack: str,
 ) -> tuple[RunReport, Path]:
-    stack = load_stack(stack_path)
+    existed = run_dir.exists()
     evidence.make_private(run_dir)
-    rendered = renders[scale.factor] = render_configs(stack, run_dir, scale)
-    for scenario in scenarios:
-        check_fault_targets(scenario, stack)
-        bounds.check_deadlines(scenario, rendered.prometheus, rendered.alertmanager)
-        expectations.check_receivers(scenario, rendered.alertmanager)
-        runner.observed_queries(scenario, scale, rendered.prometheus.evaluation_interval)  # bad PromQL fails here
-        for expectation in scenario.expectations:
-            alert = getattr(expectation, "alert", None)
-            if alert is not None:
-                try:
-                    rendered.prometheus.rule(alert)
-                except InvalidInput as error:
-                    raise InvalidInput(f"{scenario.path}: {error}") from error
-    progress(f"checking the stack's configs in {stack.directory} (harness check)")
-    config_check = check_configs([stack.directory])
-    counts = config_check.counts()
-    progress(f"config check: {counts['error']} error(s), {counts['warning']} warning(s) in {config_check.seconds:.1f} s")
+    try:
+        prepared = prepare(scenarios, stack_path, scale, run_dir, progress)
+    except HarnessError:
+        if not existed:  # a refused run leaves nothing behind: no folder without a report in it
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    stack, rendered, config_check = prepared.stack, prepared.rendered, prepared.config_check
+    renders[scale.factor] = rendered
     if refuse_on_check_errors and config_check.errors:
         raise ConfigError("harness check finds errors in the stack's configs: " + "; ".join(
             f"{finding.file}:{finding.line}: {finding.subject}: {finding.message}" for finding in config_check.errors[:3]))
@@ -140,8 +160,8 @@ def _run_gate(
                     continue
                 if lowered.factor not in renders:
                     renders[lowered.factor] = render_configs(stack, run_dir / f"scale-{lowered.factor:g}", lowered)
-                bounds.check_deadlines(scenario, renders[lowered.factor].prometheus,
-                                       renders[lowered.factor].alertmanager)
+                references.check_scenarios([scenario], stack, renders[lowered.factor].prometheus,
+                                           renders[lowered.factor].alertmanager, lowered)
         for index, choice in enumerate(run.choices):
             if not choice.faithful:
                 results[index] = runner.ScenarioResult(scenarios[index], skipped=choice.describe(), scale=scale.factor)

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from harness.errors import ConfigError
 from harness.redaction import redact_url
+from harness.yamlfile import Location, Place
 
 SINK_HOST = "sink"
 SINK_HTTP_PORT = 8080
@@ -67,36 +68,71 @@ class RedirectedEndpoint:
     original: str
 
 
-def redirect(config: dict[str, Any], where: str) -> tuple[dict[str, Any], list[RedirectedEndpoint]]:
-    """Return a copy of an Alertmanager config whose receivers all deliver to the sink."""
+def redirect(
+    config: dict[str, Any], where: str, lines: dict[Location, int] | None = None
+) -> tuple[dict[str, Any], list[RedirectedEndpoint]]:
+    """Return a copy of an Alertmanager config whose receivers all deliver to the sink.
+
+    `where` is the file; with its `lines`, errors say file:line.
+    """
     config = copy.deepcopy(config)
+    top = Place(where, (), lines)
     global_section = config.setdefault("global", {}) or {}
+    if not isinstance(global_section, dict):
+        raise ConfigError(f"{top / 'global'}: expected a mapping, found a {_kind(global_section)}")
     config["global"] = global_section
     global_smarthost = global_section.get("smtp_smarthost")
     if global_smarthost:
         global_section["smtp_smarthost"] = f"{SINK_HOST}:{SINK_SMTP_PORT}"
     endpoints: list[RedirectedEndpoint] = []
-    for index, receiver in enumerate(config.get("receivers") or []):
+    for index, receiver in enumerate(_items(config, "receivers", top)):
+        here = top / "receivers" / index
+        if not isinstance(receiver, dict):
+            raise ConfigError(f"{here}: expected a mapping (a receiver with a name), found {type(receiver).__name__}")
         name = receiver.get("name")
         if not name:
-            raise ConfigError(f"{where}: receivers[{index}] has no name")
-        unsupported = sorted(key for key in receiver if key.endswith("_configs") and key not in REDIRECTABLE)
+            raise ConfigError(f"{here}: receivers[{index}] has no name")
+        name = str(name)
+        unsupported = sorted(str(key) for key in receiver if str(key).endswith("_configs") and key not in REDIRECTABLE)
         if unsupported:
             raise ConfigError(
-                f"{where}: receiver {name!r} uses {', '.join(unsupported)}, which the harness cannot redirect "
+                f"{here / unsupported[0]}: receiver {name!r} uses {', '.join(unsupported)}, which the harness cannot redirect "
                 f"to its sink; a run would notify the real service. Supported: {', '.join(sorted(REDIRECTABLE))}. "
                 f"Hint: give the harness a copy of the config where {name!r} uses webhook_configs, or leave it out "
                 "of the copy; the harness never passes an unknown notifier through."
             )
-        for notifier in receiver.get("slack_configs") or []:
+        for notifier in _notifiers(receiver, "slack_configs", here):
             endpoints.append(_slack(name, notifier, global_section))
-        for notifier in receiver.get("pagerduty_configs") or []:
+        for notifier in _notifiers(receiver, "pagerduty_configs", here):
             endpoints.append(_pagerduty(name, notifier))
-        for notifier in receiver.get("webhook_configs") or []:
+        for notifier in _notifiers(receiver, "webhook_configs", here):
             endpoints.append(_webhook(name, notifier))
-        for notifier in receiver.get("email_configs") or []:
+        for notifier in _notifiers(receiver, "email_configs", here):
             endpoints.append(_email(name, notifier, global_smarthost, global_section))
     return config, endpoints
+
+
+def _items(section: dict[str, Any], key: str, where: Place) -> list[Any]:
+    value = section.get(key) or []
+    if not isinstance(value, list):
+        raise ConfigError(f"{where / key}: expected a list, found a {_kind(value)}")
+    return value
+
+
+def _notifiers(receiver: dict[str, Any], key: str, where: Place) -> list[dict[str, Any]]:
+    notifiers = _items(receiver, key, where)
+    for index, notifier in enumerate(notifiers):
+        if not isinstance(notifier, dict):
+            raise ConfigError(f"{where / key / index}: expected a mapping (one notifier), found a {_kind(notifier)}")
+        for section in ("http_config", "details", "headers"):
+            if notifier.get(section) is not None and not isinstance(notifier[section], dict):
+                raise ConfigError(f"{where / key / index / section}: expected a mapping, found a "
+                                  f"{_kind(notifier[section])}")
+    return notifiers
+
+
+def _kind(value: object) -> str:
+    return {dict: "mapping", list: "list", str: "string"}.get(type(value), type(value).__name__)
 
 
 def _sink_url(path: str, receiver: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from harness.errors import ConfigError
 from harness.timescale import ALERTMANAGER_ROUTE_DEFAULTS, ROUTE_DURATIONS, parse_duration
+from harness.yamlfile import Place
 
 Operator = Literal["=", "!=", "=~", "!~"]
 #: Alertmanager's classic matcher syntax: a label name, an operator, then the (maybe quoted) value.
@@ -83,8 +84,14 @@ class MatchedRoute:
         return f"route {on_the_way or '(root)'}" + (f" -> {self.receiver}" if self.receiver else "")
 
 
-def parse_tree(raw: dict[str, Any], where: str) -> Route:
-    """The root route of an alertmanager.yml (`raw` is its `route:` mapping, unscaled)."""
+def parse_tree(raw: dict[str, Any], where: str | Place) -> Route:
+    """The root route of an alertmanager.yml (`raw` is its `route:` mapping, unscaled).
+
+    `where` is the route's place (with the file's lines, so errors say file:line), or `file: route`.
+    """
+    where = Place.of(where)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a mapping (the root route), found {type(raw).__name__}")
     if raw.get("receiver") in (None, ""):
         raise ConfigError(f"{where}: the root route names no `receiver`; Alertmanager needs a default receiver")
     if any(raw.get(key) for key in ("match", "match_re", "matchers")):
@@ -118,7 +125,7 @@ def every_route(root: Route) -> list[MatchedRoute]:
     return found
 
 
-def parse_matchers(text: str, where: str) -> list[Matcher]:
+def parse_matchers(text: str, where: str | Place) -> list[Matcher]:
     """One `matchers:` item: `severity="critical"`, or several separated by commas, braces optional."""
     body = text.strip()
     body = body[1:] if body.startswith("{") else body
@@ -138,7 +145,7 @@ def parse_matchers(text: str, where: str) -> list[Matcher]:
     return [_matcher(part, where) for part in parts if part.strip()]
 
 
-def _matcher(text: str, where: str) -> Matcher:
+def _matcher(text: str, where: str | Place) -> Matcher:
     found = _MATCHER.match(text)
     if found is None:
         raise ConfigError(f"{where}: {text.strip()!r} is not a matcher (expected e.g. severity=\"critical\")")
@@ -170,26 +177,27 @@ def _unquoted(raw: str, where: str) -> str:
     return value
 
 
-def _checked(name: str, op: Operator, value: str, where: str) -> Matcher:
+def _checked(name: str, op: Operator, value: str, where: str | Place) -> Matcher:
     if op in ("=~", "!~"):
         try:
             re.compile(value)
-        except re.error as error:
-            raise ConfigError(f"{where}: {name}{op}{value!r} is not a valid regular expression: {error}") from error
+        except (re.error, RecursionError, OverflowError) as error:
+            raise ConfigError(f"{where}: {name}{op}{value!r} is not a valid regular expression: {error}") from None
     return Matcher(name, op, value)
 
 
-def _route(raw: dict[str, Any], parent: Route, where: str) -> Route:
+def _route(raw: dict[str, Any], parent: Route, where: Place) -> Route:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a mapping (a route), found {type(raw).__name__}")
     timers = {
-        key: parse_duration(raw[key], f"{where}.{key}") if raw.get(key) is not None else getattr(parent, key)
+        key: parse_duration(raw[key], str(where / key)) if raw.get(key) is not None else getattr(parent, key)
         for key in ROUTE_DURATIONS
     }
-    matchers = [_checked(str(name), "=", str(value), f"{where}.match") for name, value in (raw.get("match") or {}).items()]
-    matchers += [_checked(str(name), "=~", str(value), f"{where}.match_re") for name, value in (raw.get("match_re") or {}).items()]
-    for index, item in enumerate(raw.get("matchers") or []):
-        matchers += parse_matchers(str(item), f"{where}.matchers[{index}]")
+    matchers = [_checked(str(name), "=", str(value), where / "match") for name, value in _mapping(raw, "match", where).items()]
+    matchers += [_checked(str(name), "=~", str(value), where / "match_re")
+                 for name, value in _mapping(raw, "match_re", where).items()]
+    for index, item in enumerate(_list(raw, "matchers", where)):
+        matchers += parse_matchers(str(item), where / "matchers" / index)
     node = Route(
         receiver=str(raw.get("receiver") or parent.receiver),
         group_wait=timers["group_wait"],
@@ -197,11 +205,25 @@ def _route(raw: dict[str, Any], parent: Route, where: str) -> Route:
         repeat_interval=timers["repeat_interval"],
         matchers=tuple(matchers),
         continue_=bool(raw.get("continue", False)),
-        path=where.rsplit(": ", 1)[-1],
+        path=where.field,
     )
-    children = tuple(_route(child, node, f"{where}.routes[{index}]") for index, child in enumerate(raw.get("routes") or []))
+    children = tuple(_route(child, node, where / "routes" / index) for index, child in enumerate(_list(raw, "routes", where)))
     return Route(node.receiver, node.group_wait, node.group_interval, node.repeat_interval, node.matchers,
                  node.continue_, children, node.path)
+
+
+def _mapping(raw: dict[str, Any], key: str, where: Place) -> dict[Any, Any]:
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where / key}: expected a mapping of label: value, found {type(value).__name__}")
+    return value
+
+
+def _list(raw: dict[str, Any], key: str, where: Place) -> list[Any]:
+    value = raw.get(key) or []
+    if not isinstance(value, list):
+        raise ConfigError(f"{where / key}: expected a list, found {type(value).__name__}")
+    return value
 
 
 def _match(route: Route, labels: dict[str, str], chain: tuple[Matcher, ...]) -> list[tuple[Route, tuple[Matcher, ...]]]:

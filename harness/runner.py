@@ -119,7 +119,7 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
                     observer.mark("fault", scheduled.fault.kind, "on", scheduled.fault.describe())
                 else:
                     scheduled.fault.stop(live)
-                    active.remove(scheduled)
+                    active = [other for other in active if other is not scheduled]
                     observer.mark("fault", scheduled.fault.kind, "off")
                     progress(f"{scenario.name}: fault off: {scheduled.fault.kind}")
             polling.sleep(baseline_start + baseline + window_end - polling.now())
@@ -182,7 +182,7 @@ def observed_queries(
     present, sampled = {}, {}
     for index, expectation in enumerate(scenario.expectations):
         if isinstance(expectation, (MetricPresent, MetricCrosses)):
-            where = f"{scenario.path or scenario.name}: expectations.{index} ({expectation.type})"
+            where = f"{scenario.where('expectations', index, 'query')} ({expectation.type})"
             target = present if isinstance(expectation, MetricPresent) else sampled
             target[expectation.query] = compress_expression(expectation.query, scale, where).rewritten
     return present, sampled

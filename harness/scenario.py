@@ -7,34 +7,75 @@ and expectations checked against what the run observed.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from harness import schedule, yamlfile
 from harness.errors import InvalidInput
 from harness.faults import FaultSpec
-from harness.timescale import parse_duration
+from harness.timescale import bounded, parse_duration
+from harness.yamlfile import Location, Place
+
+#: Where `--suite NAME` looks when NAME is not a file: this folder of the working directory, then of the harness.
+SUITES_FOLDER = Path("scenarios") / "suites"
+_HARNESS_SUITES = Path(__file__).resolve().parents[1] / SUITES_FOLDER
 
 
 def _duration(value: object) -> object:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return timedelta(seconds=value)
+        try:
+            return bounded(value, "duration", value)
+        except InvalidInput as error:
+            raise ValueError(str(error).removeprefix("duration: ")) from None
     if isinstance(value, str):
         try:
             return parse_duration(value, "duration")
         except InvalidInput as error:
-            raise ValueError(f"{value!r} is not a duration; write e.g. 30s, 5m, 1h30m") from error
+            if "longer than" in str(error):
+                raise ValueError(str(error).removeprefix("duration: ")) from None
+            raise ValueError(f"{value!r} is not a duration; write e.g. 30s, 5m, 1h30m") from None
     return value
 
 
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError(f"must be longer than 0 (found {value.total_seconds():g} s)")
+    return value
+
+
+def _not_negative(value: timedelta) -> timedelta:
+    if value < timedelta(0):
+        raise ValueError(f"must not be negative (found {value.total_seconds():g} s)")
+    return value
+
+
+#: Any duration: `30s`, `5m`, `1h30m`, or a number of seconds.
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+#: A duration that must pass: a fault's or a ramp's length, a deadline.
+PositiveDuration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_positive)]
+#: A moment or a phase that may be empty but not negative: `at:`, a baseline, a recovery.
+OffsetDuration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_not_negative)]
+
+#: A scenario's name becomes a folder of the report: no path separators, no hidden names.
+_NAME = re.compile(r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]{0,99}\Z")
+
+
+def _usable_name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError("must be 1 to 100 characters, not start with `.`, and hold no `/`, `\\` or control "
+                         "characters (it names the scenario's report folder)")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_usable_name)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Steady(_Strict):
@@ -48,8 +89,8 @@ class Ramp(_Strict):
 
     kind: Literal["ramp"]
     users: int = Field(ge=1, le=200)
-    at: Duration = timedelta(0)
-    duration: Duration
+    at: OffsetDuration = timedelta(0)
+    duration: PositiveDuration
 
 
 class Spike(_Strict):
@@ -57,8 +98,8 @@ class Spike(_Strict):
 
     kind: Literal["spike"]
     users: int = Field(ge=1, le=200)
-    at: Duration = timedelta(0)
-    duration: Duration
+    at: OffsetDuration = timedelta(0)
+    duration: PositiveDuration
 
 
 LoadShape = Annotated[Steady | Ramp | Spike, Field(discriminator="kind")]
@@ -92,28 +133,28 @@ class Load(_Strict):
 class ScheduledFault(_Strict):
     """A fault switched on `at` after the baseline ends, for `duration`."""
 
-    at: Duration = timedelta(0)
-    duration: Duration
+    at: OffsetDuration = timedelta(0)
+    duration: PositiveDuration
     fault: FaultSpec
 
 
 class MetricPresent(_Strict):
     type: Literal["metric_present"]
     query: str
-    within: Duration = Field(description="from the start of the baseline")
+    within: PositiveDuration = Field(description="from the start of the baseline")
 
 
 class AlertFires(_Strict):
     type: Literal["alert_fires"]
     alert: str
-    within: Duration = Field(description="from the first fault's (or load change's) start; pending, then firing, before this")
+    within: PositiveDuration = Field(description="from the first fault's (or load change's) start; pending, then firing, before this")
 
 
 class AlertDelivered(_Strict):
     type: Literal["alert_delivered"]
     alert: str
     receivers: list[str] = Field(min_length=1, description="exactly these receivers, and no others")
-    within: Duration = Field(description="from the first fault's (or load change's) start")
+    within: PositiveDuration = Field(description="from the first fault's (or load change's) start")
     labels: dict[str, str] = Field(default_factory=dict, description="the firing alert carries these labels")
     exactly_once: bool = Field(default=False, description="each receiver gets exactly one firing notification")
 
@@ -159,7 +200,7 @@ class MetricCrosses(_Strict):
     query: str
     above: float | None = None
     below: float | None = None
-    within: Duration
+    within: PositiveDuration
 
     @model_validator(mode="after")
     def _one_threshold(self) -> MetricCrosses:
@@ -171,7 +212,7 @@ class MetricCrosses(_Strict):
 class AlertResolves(_Strict):
     type: Literal["alert_resolves"]
     alert: str
-    within: Duration = Field(description="from the last fault's (or load change's) end; resolved, and notified where asked for")
+    within: PositiveDuration = Field(description="from the last fault's (or load change's) end; resolved, and notified where asked for")
     notified: list[str] | None = Field(
         default=None,
         description="exactly these receivers get a resolved notification; by default those whose send_resolved asks",
@@ -193,20 +234,27 @@ Expectation = Annotated[
 
 
 class Scenario(_Strict):
-    name: str
+    name: Name
     description: str = ""
     tags: list[str] = Field(default_factory=list)
     load: Load = Field(default_factory=Load)
-    warmup: Duration = Field(default=timedelta(0), description="load runs before the baseline; nothing in it is judged")
-    baseline: Duration = timedelta(minutes=2)
+    warmup: OffsetDuration = Field(default=timedelta(0), description="load runs before the baseline; nothing in it is judged")
+    baseline: OffsetDuration = timedelta(minutes=2)
     faults: list[ScheduledFault] = Field(default_factory=list)
-    recovery: Duration = timedelta(0)
+    recovery: OffsetDuration = timedelta(0)
     fresh_stack: bool = Field(default=False, description="boot a new stack for this scenario instead of resetting")
     allow_unannounced: list[str] = Field(
         default_factory=list, description="alerts that may be delivered although no expectation names them",
     )
     expectations: list[Expectation] = Field(min_length=1)
     path: Path | None = None
+    _lines: dict[Location, int] = PrivateAttr(default_factory=dict)
+
+    def where(self, *location: str | int) -> str:
+        """`file:line: field` of a place in the scenario's file (the file's name alone when built in code)."""
+        line = Place(str(self.path), tuple(location), self._lines).line if self.path else None
+        at = f"{self.path}:{line}" if self.path else self.name
+        return f"{at}: {'.'.join(str(part) for part in location)}" if location else at
 
     @model_validator(mode="after")
     def _faults_do_not_undo_each_other(self) -> Scenario:
@@ -245,7 +293,9 @@ class Suite(_Strict):
 def load_scenario(path: Path) -> Scenario:
     data, lines = yamlfile.load(path)
     scenario: Scenario = yamlfile.validate(Scenario, path, data, lines)
-    return scenario.model_copy(update={"path": path})
+    scenario = scenario.model_copy(update={"path": path})
+    scenario._lines = lines
+    return scenario
 
 
 def load_suite(path: Path) -> list[Scenario]:
@@ -258,9 +308,44 @@ def load_suite_file(path: Path) -> tuple[Suite, list[Scenario]]:
     suite: Suite = yamlfile.validate(Suite, path, data, lines)
     scenarios = []
     for index, entry in enumerate(suite.scenarios):
-        scenario_path = (path.parent / entry).resolve()
+        scenario_path = _resolved(path.parent / entry)
         if not scenario_path.is_file():
             line = lines.get(("scenarios", index), 1)
-            raise InvalidInput(f"{path}:{line}: scenarios.{index}: no scenario file {scenario_path}")
-        scenarios.append(load_scenario(scenario_path))
+            raise InvalidInput(f"{path}:{line}: scenarios.{index}: no scenario file {scenario_path}{_why(scenario_path)}")
+        try:
+            scenarios.append(load_scenario(scenario_path))
+        except InvalidInput as error:
+            line = lines.get(("scenarios", index), 1)
+            raise type(error)(f"{error}\n    (named by {path}:{line}: scenarios.{index})") from None
     return suite, scenarios
+
+
+def suite_path(given: Path, cwd: Path | None = None) -> Path:
+    """A suite file, or a suite's name (`pre-launch`) looked up in scenarios/suites/ here, then in the harness's own."""
+    if given.exists() or given.is_symlink() or len(given.parts) != 1 or given.suffix in (".yml", ".yaml"):
+        return given
+    folders = [(cwd or Path.cwd()) / SUITES_FOLDER, _HARNESS_SUITES]
+    for folder in folders:
+        for suffix in (".yml", ".yaml"):
+            candidate = folder / f"{given}{suffix}"
+            if candidate.is_file():
+                return candidate
+    known = sorted({found.stem for folder in folders if folder.is_dir() for found in folder.glob("*.y*ml")})
+    raise InvalidInput(f"--suite: {str(given)!r} is neither a suite file nor the name of one in {SUITES_FOLDER} "
+                       f"(suites: {', '.join(known) or 'none'})")
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the name
+        return path.absolute()
+
+
+def _why(path: Path) -> str:
+    try:
+        yamlfile.read_text(path)
+    except InvalidInput as error:
+        reason = str(error).removeprefix(f"{path}").lstrip(":0123456789 ")
+        return f" ({reason})" if reason and "file not found" not in reason else ""
+    return ""

@@ -21,9 +21,9 @@ import httpx
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from harness import checks, configs, engine, evidence, images, polling, publisher
+from harness import checks, configs, engine, evidence, images, polling, publisher, yamlfile
 from harness.alertmanager import AlertmanagerClient
-from harness.errors import FaultError, ImageBuildError, StackError
+from harness.errors import ConfigError, FaultError, ImageBuildError, StackError
 from harness.isolation import IsolationChange
 from harness.prometheus import PrometheusClient
 from harness.receivers import PAGERDUTY_V1_HOST
@@ -178,9 +178,10 @@ class RenderedConfigs:
         return {"prometheus": prometheus, "alertmanager": alertmanager}
 
     @property
-    def shown_by_role(self) -> dict[str, Path | None]:
-        """Where a person finds each rendered folder (the redacted copy; the mounted one is private)."""
-        return {role: self.evidence / role if self.evidence else None for role in ("prometheus", "alertmanager")}
+    def sources_by_role(self) -> dict[str, Path]:
+        """The user's folders the rendered ones were made from (what promtool's and amtool's complaints name)."""
+        prometheus, alertmanager = self.mounts
+        return {"prometheus": prometheus, "alertmanager": alertmanager}
 
 
 def render_configs(stack: Stack, run_dir: Path, scale: TimeScale) -> RenderedConfigs:
@@ -238,11 +239,11 @@ def running_stack(
     images_seconds = polling.monotonic() - started
     progress("checking the rendered configs with promtool and amtool")
     prometheus_service, alertmanager_service = stack.by_role("prometheus"), stack.by_role("alertmanager")
-    shown = rendered.shown_by_role
+    sources = rendered.sources_by_role
     checks.check_prometheus(resolved[prometheus_service.name].tag, rendered.mounts_by_role["prometheus"], run_id,
-                            shown["prometheus"])
+                            sources["prometheus"])
     checks.check_alertmanager(resolved[alertmanager_service.name].tag, rendered.mounts_by_role["alertmanager"], run_id,
-                              shown["alertmanager"])
+                              sources["alertmanager"])
 
     containers: dict[str, DockerContainer] = {}
     network = Network(docker_network_kw={"labels": engine.run_labels(run_id), "internal": True})
@@ -297,11 +298,19 @@ def config_mount(stack: Stack, service: Service, config_name: str) -> tuple[Path
     """The host folder holding `config_name` that `service` mounts, and where the container sees it."""
     for volume in service.volumes:
         host, _, rest = volume.partition(":")
-        path = (stack.directory / host).resolve()
-        if (path / config_name).is_file():
+        try:
+            path = (stack.directory / host).resolve()
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: not a folder to mount
+            continue
+        candidate = path / config_name
+        if candidate.is_file():
             return path, rest.partition(":")[0]
-    raise StackError(
-        f"{stack.path}: service {service.name!r} mounts no folder holding {config_name}. "
+        if candidate.exists() or candidate.is_symlink():
+            yamlfile.read_text(candidate)  # refuses it, saying why (a folder, a symlink loop, ...)
+    expected = (stack.directory / f"{service.harness.role}" / config_name)
+    raise ConfigError(
+        f"{stack.where('services', service.name)}: service {service.name!r} mounts no folder holding {config_name} "
+        f"(there is no {expected}). "
         f"Hint: mount it like `volumes: [\"./{service.harness.role}:/etc/{service.harness.role}:ro\"]`."
     )
 

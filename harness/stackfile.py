@@ -7,22 +7,28 @@ use (restart, healthcheck, ...) are ignored, as they make no difference to a run
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from harness import yamlfile
 from harness.errors import ConfigError, InvalidInput
 from harness.images import ImageRecipe
+from harness.yamlfile import Location, Place
 
 Role = Literal["prometheus", "alertmanager", "app", "sink"]
+#: Every role a run needs: the harness talks to each of them.
+RUN_ROLES: tuple[Role, ...] = ("prometheus", "alertmanager", "app", "sink")
+#: Compose's short port syntax: `[ip:][host:]container[/protocol]`; the host side may be empty or a range.
+_PORT = re.compile(r"^(?:(?:\[[0-9a-fA-F:.]*\]|[0-9.]*):)?(?:[0-9]*(?:-[0-9]+)?:)?(?P<port>[0-9]{1,5})(?:/(?:tcp|udp|sctp))?\Z")
 
 
 class HttpReady(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     http: str
-    port: int
+    port: int = Field(ge=1, le=65535)
 
 
 class LogReady(BaseModel):
@@ -71,9 +77,34 @@ class Service(BaseModel):
     @classmethod
     def _environment_list(cls, value: object) -> object:
         if isinstance(value, list):
+            if not all(isinstance(item, str) for item in value):
+                raise ValueError("a list of environment entries must hold only `NAME=value` strings")
             return dict(item.split("=", 1) if "=" in item else (item, "") for item in value)
         if isinstance(value, dict):
-            return {key: "" if item is None else str(item) for key, item in value.items()}
+            if any(isinstance(item, (dict, list)) for item in value.values()):
+                raise ValueError("environment values must be plain values, not lists or mappings")
+            return {str(key): "" if item is None else str(item) for key, item in value.items()}
+        return value
+
+    @field_validator("ports", mode="before")
+    @classmethod
+    def _ports_as_text(cls, value: object) -> object:
+        """`- 9090` and the long syntax `- {target: 9090}` as the short one."""
+        if not isinstance(value, list):
+            return value
+        return [str(item["target"]) if isinstance(item, dict) and "target" in item
+                else str(item) if isinstance(item, int) and not isinstance(item, bool) else item for item in value]
+
+    @field_validator("ports")
+    @classmethod
+    def _ports_are_numbers(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            found = _PORT.match(entry)
+            if found is None or not 1 <= int(found["port"]) <= 65535:
+                raise ValueError(
+                    f"{entry!r} is not a port entry; write the container's port as a number, e.g. \"9090\" or "
+                    "\"127.0.0.1::9090\" (names such as `http` and port ranges are not supported)"
+                )
         return value
 
     @field_validator("tmpfs", mode="before")
@@ -88,11 +119,7 @@ class Service(BaseModel):
 
     def container_ports(self) -> list[int]:
         """Ports to publish; whatever the file says about the host side, we bind 127.0.0.1 only."""
-        ports = []
-        for entry in self.ports:
-            container_side = entry.rsplit(":", 1)[-1].split("/")[0]
-            ports.append(int(container_side))
-        return ports
+        return [int(found["port"]) for found in map(_PORT.match, self.ports) if found is not None]
 
 
 class StackFile(BaseModel):
@@ -108,16 +135,32 @@ class Stack(BaseModel):
     path: Path
     name: str
     services: dict[str, Service]
+    _lines: dict[Location, int] = PrivateAttr(default_factory=dict)
 
     @property
     def directory(self) -> Path:
         return self.path.parent
 
+    def where(self, *location: str | int) -> str:
+        """`file:line: field` of a place in the compose file."""
+        line = Place(str(self.path), tuple(location), self._lines).line
+        return f"{self.path}:{line}: {'.'.join(str(part) for part in location)}" if location else f"{self.path}:{line}"
+
     def by_role(self, role: Role) -> Service:
         for service in self.services.values():
             if service.harness.role == role:
                 return service
-        raise ConfigError(f"{self.path}: no service has `x-harness: {{role: {role}}}`; the harness needs one")
+        raise ConfigError(f"{self.where('services')}: no service has `x-harness: {{role: {role}}}`; the harness "
+                          "needs one")
+
+    def check_roles(self, roles: tuple[Role, ...] = RUN_ROLES) -> None:
+        """Refuse a stack that lacks a service the run talks to, or names a role twice."""
+        for role in roles:
+            playing = [service.name for service in self.services.values() if service.harness.role == role]
+            if len(playing) > 1:
+                raise ConfigError(f"{self.where('services', playing[1], 'x-harness', 'role')}: {playing[0]} and "
+                                  f"{playing[1]} both have role {role}; one service plays each role")
+            self.by_role(role)
 
     def recipe(self, service: Service) -> ImageRecipe:
         if service.build is None:
@@ -125,8 +168,8 @@ class Stack(BaseModel):
         context = (self.directory / service.build.context).resolve()
         if not context.is_dir():
             raise ConfigError(
-                f"{self.path}: services.{service.name}.build.context is {service.build.context!r}, and there is no "
-                f"folder {context}. Hint: build contexts are relative to the compose file's folder."
+                f"{self.where('services', service.name, 'build')}: build.context is {service.build.context!r}, and "
+                f"there is no folder {context}. Hint: build contexts are relative to the compose file's folder."
             )
         dockerfile = (context / service.build.dockerfile).resolve() if service.build.dockerfile else None
         return ImageRecipe(service.name, service.image, context, dockerfile)
@@ -140,7 +183,8 @@ class Stack(BaseModel):
             if name in ordered:
                 return
             if name in visiting:
-                raise ConfigError(f"{self.path}: depends_on forms a cycle: {' -> '.join((*chain, name))}")
+                raise ConfigError(f"{self.where('services', name, 'depends_on')}: depends_on forms a cycle: "
+                                  f"{' -> '.join((*chain, name))}")
             visiting.add(name)
             for dependency in self.services[name].depends_on:
                 visit(dependency, (*chain, name))
@@ -154,19 +198,24 @@ class Stack(BaseModel):
 
 def load_stack(path: Path) -> Stack:
     """Read and validate a Compose file, or raise ConfigError naming the file and the place."""
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise ConfigError(f"{path}: stack file not found")
-    document, lines = yamlfile.load(path)
     try:
+        document, lines = yamlfile.load(path)
         parsed: StackFile = yamlfile.validate(StackFile, path, document, lines)
+    except ConfigError:
+        raise
     except InvalidInput as error:
-        raise ConfigError(str(error)) from error
+        raise ConfigError(str(error)) from None
     services = {name: service.model_copy(update={"name": name}) for name, service in parsed.services.items()}
     for service in services.values():
-        for dependency in service.depends_on:
+        for index, dependency in enumerate(service.depends_on):
             if dependency not in services:
+                line = Place(str(path), ("services", service.name, "depends_on", index), lines).line
                 raise ConfigError(
-                    f"{path}: services.{service.name}.depends_on names {dependency!r}, which is not a service "
+                    f"{path}:{line}: services.{service.name}.depends_on: names {dependency!r}, which is not a service "
                     f"(services: {', '.join(services)})"
                 )
-    return Stack(path=path.resolve(), name=parsed.name, services=services)
+    stack = Stack(path=path.resolve(), name=parsed.name, services=services)
+    stack._lines = lines
+    return stack

@@ -19,6 +19,8 @@ from harness.errors import ConfigError
 
 #: Smallest duration we let scaling produce; Prometheus and Alertmanager need at least a millisecond.
 MINIMUM = timedelta(milliseconds=1)
+#: Longest duration we read: beyond it, sums of a few durations would overflow Python's timedelta.
+MAXIMUM = timedelta(days=100 * 365)
 #: Prometheus's duration grammar: units largest first, each at most once (`1h30m`, `750ms`).
 DURATION = re.compile(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
 UNIT_SECONDS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
@@ -38,8 +40,8 @@ class TimeScale:
     factor: float = 1.0
 
     def __post_init__(self) -> None:
-        if not self.factor >= 1:
-            raise ConfigError(f"time scale must be 1 (real time) or more, got {self.factor}")
+        if not 1 <= self.factor < float("inf"):
+            raise ConfigError(f"time scale must be 1 (real time) or more, and finite; got {self.factor:g}")
 
     def compress(self, real: timedelta) -> timedelta:
         if real < timedelta(0):
@@ -69,6 +71,15 @@ def parse_duration(text: str, where: str) -> timedelta:
     if not written or match is None:
         raise ConfigError(f"{where}: {text!r} is not a duration (expected e.g. 30s, 5m, 1h30m, 500ms)")
     seconds = sum(int(amount) * unit for amount, unit in zip(match.groups(), UNIT_SECONDS) if amount)
+    return bounded(seconds, where, text)
+
+
+def bounded(seconds: float, where: str, written: object) -> timedelta:
+    """`seconds` as a timedelta, refused (ConfigError at `where`) when it is not a finite duration up to MAXIMUM."""
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        raise ConfigError(f"{where}: {written!r} is not a duration (expected e.g. 30s, 5m, 1h30m, 500ms)")
+    if abs(seconds) > MAXIMUM.total_seconds():
+        raise ConfigError(f"{where}: {written!r} is longer than {format_duration(MAXIMUM)}, which no run can wait for")
     return timedelta(seconds=seconds)
 
 

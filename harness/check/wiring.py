@@ -182,8 +182,7 @@ def _receivers(alertmanager: YamlFile) -> list[Finding]:
 
     visit(data.get("route"), ("route",))
     misspelt = {}
-    for finding in found:
-        unknown = finding.message.split("'")[1]
+    for unknown in sorted(named - set(defined)):
         close = difflib.get_close_matches(unknown, [name for name in defined if name not in named], n=1)
         if close:
             misspelt[close[0]] = unknown

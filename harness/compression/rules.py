@@ -14,7 +14,7 @@ from typing import Any
 from harness.compression.rewrite import CompressedExpression, Fidelity, compress_expression
 from harness.errors import ConfigError, InvalidInput
 from harness.timescale import TimeScale, parse_duration
-from harness import yamlfile
+from harness import config_shapes, yamlfile
 
 RULE_DURATIONS = ("for", "keep_firing_for")
 
@@ -46,6 +46,7 @@ def rule_groups(document: Any, source: Path, lines: dict[Any, int]) -> tuple[lis
     if not isinstance(document, dict):
         found = "nothing" if document is None else type(document).__name__
         raise ConfigError(f"{source}:1: expected a rule file (a mapping with `groups:`), found {found}")
+    config_shapes.check_rule_document(source, document, lines)
     prefix: tuple[str | int, ...] = ()
     if document.get("kind") == "PrometheusRule":
         document = document.get("spec") or {}
@@ -130,5 +131,7 @@ def _exact_reason(compressed: CompressedExpression) -> str:
 def load_rule_file(path: Path) -> tuple[Any, dict[Any, int]]:
     try:
         return yamlfile.load(path)
+    except ConfigError:
+        raise
     except InvalidInput as error:
-        raise ConfigError(str(error)) from error
+        raise ConfigError(str(error)) from None

@@ -231,7 +231,7 @@ def test_a_delivery_deadline_shorter_than_the_routes_bound_is_refused_with_the_a
         check_deadlines(too_short, prometheus, alertmanager)
 
     assert str(raised.value) == (
-        f"{tmp_path / 's.yml'}: expectations.0 (alert_delivered Broken): within 360 s is shorter than the 400 s it "
+        f"{tmp_path / 's.yml'}:1: expectations.0.within: 360 s is shorter than the 400 s that alert_delivered Broken "
         "can take (scrape 25 s (every 15 s, timeout 10 s; job app) + evaluation 15 s (group alerts) + for 300 s "
         '+ group_wait 60 s (route severity="warning" -> slack-warning)). Hint: give it at least 400 s, better twice that.'
     )
@@ -272,7 +272,7 @@ def test_a_resolution_deadline_must_cover_the_group_interval_of_a_receiver_that_
 
     # `quiet` sends no resolved notification, so its 20m group_interval does not count; chatty's 10m does.
     assert str(raised.value) == (
-        f"{tmp_path / 's.yml'}: expectations.0 (alert_resolves Broken): within 600 s is shorter than the 640 s it "
+        f"{tmp_path / 's.yml'}:1: expectations.0.within: 600 s is shorter than the 640 s that alert_resolves Broken "
         "can take (scrape 25 s (every 15 s, timeout 10 s; job app) + evaluation 15 s (group alerts) "
         '+ group_interval 600 s (route severity="critical" -> chatty)). Hint: give it at least 640 s, better twice that.'
     )

@@ -118,7 +118,7 @@ def test_a_scale_below_one_is_refused(tmp_path: Path) -> None:
     code, output = compress(str(tmp_path / "app.rules.yml"), "--scale", "0", "--out", str(tmp_path / "out"))
 
     assert code == 2
-    assert "time scale must be 1 (real time) or more" in output
+    assert "--scale: 0 is not a time scale; give 1 (real time) or more" in output
 
 
 def test_a_file_promtool_refuses_as_written_is_blamed_on_the_file_not_the_rewrite(tmp_path: Path) -> None:
@@ -139,5 +139,5 @@ def test_a_rule_file_that_is_not_utf8_is_refused_with_its_name(tmp_path: Path) -
     code, output = compress(str(tmp_path / "utf16.yml"), "--scale", "40", "--out", str(tmp_path / "out"))
 
     assert code == 2
-    assert f"{tmp_path / 'utf16.yml'}: not UTF-8 text" in output
+    assert f"{tmp_path / 'utf16.yml'}:1: UTF-16 text (it starts with a UTF-16 byte-order mark)" in output
     assert "Traceback" not in output

@@ -136,7 +136,7 @@ def test_alertmanager_route_defaults_are_applied_and_scaled_when_absent(tmp_path
 def test_missing_route_is_refused_naming_the_file(tmp_path: Path) -> None:
     path = write(tmp_path / "am" / "alertmanager.yml", "receivers: [{name: bot}]\n")
 
-    with pytest.raises(ConfigError, match=f"{path}: has no top-level `route:`"):
+    with pytest.raises(ConfigError, match=f"{path}:1: has no top-level `route:`"):
         render_alertmanager(tmp_path / "am", tmp_path / "out", TWENTY)
 
 

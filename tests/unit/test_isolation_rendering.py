@@ -185,7 +185,7 @@ def test_receiver_type_the_sink_cannot_stand_in_for_is_refused(kind: str) -> Non
         redirect(config, "stack/alertmanager/alertmanager.yml")
 
     message = str(raised.value)
-    assert message.startswith(f"stack/alertmanager/alertmanager.yml: receiver 'ops' uses {kind}")
+    assert message.startswith(f"stack/alertmanager/alertmanager.yml: receivers[0].{kind}: receiver 'ops' uses {kind}")
     assert "Hint:" in message
 
 

@@ -37,5 +37,5 @@ def test_a_plain_metric_query_is_sent_as_written() -> None:
 def test_a_query_that_is_not_promql_is_refused_naming_the_expectation() -> None:
     bad = scenario({"type": "metric_crosses", "query": "sum(rate(x[1m]", "above": 1, "within": "1m"})
 
-    with pytest.raises(InvalidInput, match=r"expectations.0 \(metric_crosses\): invalid PromQL"):
+    with pytest.raises(InvalidInput, match=r"expectations.0.query \(metric_crosses\): invalid PromQL"):
         observed_queries(bad, TimeScale(40), EVALUATION)

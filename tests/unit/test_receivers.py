@@ -162,7 +162,7 @@ def test_unsupported_receiver_type_is_refused_naming_the_receiver() -> None:
         redirect(source, WHERE)
 
     message = str(raised.value)
-    assert message.startswith("alertmanager.yml: receiver 'ops' uses opsgenie_configs")
+    assert message.startswith("alertmanager.yml: receivers[0].opsgenie_configs: receiver 'ops' uses opsgenie_configs")
     assert "would notify the real service" in message
 
 

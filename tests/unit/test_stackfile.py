@@ -36,7 +36,7 @@ def test_unknown_depends_on_target_is_refused_naming_both_services(tmp_path: Pat
         load_stack(path)
 
     assert str(raised.value) == (
-        f"{path}: services.app.depends_on names 'db', which is not a service (services: app, web)"
+        f"{path}:3: services.app.depends_on: names 'db', which is not a service (services: app, web)"
     )
 
 
@@ -77,4 +77,4 @@ def test_a_build_context_that_does_not_exist_is_refused_naming_service_and_folde
     with pytest.raises(ConfigError) as raised:
         stack.recipe(stack.services["app"])
 
-    assert "services.app.build.context is '../missing', and there is no folder" in str(raised.value)
+    assert f"{compose}:4: services.app.build: build.context is '../missing', and there is no folder" in str(raised.value)
