@@ -263,9 +263,10 @@ def _take_down(
     if live is not None:
         live.close_clients()
     _save_logs(containers, run_dir / "logs")
-    for container in containers.values():
-        with contextlib.suppress(Exception):
-            container.stop(force=True, delete_volume=True)
+    if containers:
+        # Side by side: the engine takes seconds for some (a tmpfs, a busy process), and this is Ctrl-C's wait.
+        with ThreadPoolExecutor(max_workers=len(containers), thread_name_prefix="remove") as pool:
+            pool.map(_remove_container, containers.values())
     if published is not None:
         with contextlib.suppress(Exception):
             publisher.stop(published)
@@ -276,6 +277,11 @@ def _take_down(
     if removal.left:
         progress(f"could not remove {', '.join(removal.left)}. Hint: `harness sweep` removes them once this "
                  "process has ended")
+
+
+def _remove_container(container: DockerContainer) -> None:
+    with contextlib.suppress(Exception):
+        container.stop(force=True, delete_volume=True)
 
 
 def _config_volume(stack: Stack, service: Service, config_name: str) -> Path:

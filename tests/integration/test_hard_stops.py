@@ -33,6 +33,7 @@ def test_ctrl_c_pressed_again_twice_during_the_clean_up_leaves_nothing(tmp_path:
     process, _ = start_harness(*SHORT_RUN, reports=tmp_path, until=UNDER_LOAD)
     assert process.stdout is not None
     os.killpg(process.pid, signal.SIGINT)  # as a terminal sends it: to the harness and Locust
+    started = polling.monotonic()
     polling.wait_for(lambda: "removing the stack" in process.stdout.readline(), timeout=60, interval=0,  # type: ignore[union-attr]
                      describe="the clean-up under way")
     os.killpg(process.pid, signal.SIGINT)
@@ -43,6 +44,7 @@ def test_ctrl_c_pressed_again_twice_during_the_clean_up_leaves_nothing(tmp_path:
     assert process.returncode == 130, output[-3000:]
     assert output.count("SIGINT again: still removing what the run started") == 2, output[-3000:]
     assert "Interrupted: everything the run started has been removed (interrupted 2 more time(s)" in output
+    assert polling.monotonic() - started < 10, output[-3000:]
     assert_nothing_left(tmp_path)
 
 
