@@ -12,7 +12,7 @@ from rich.console import Console
 from harness import gate, interrupts, leftovers, mutate, mutants, mutation_report
 from harness.engine import Removal
 from harness.compression.files import check_with_promtool, compress_files
-from harness.errors import HarnessError, InvalidInput
+from harness.errors import HarnessError, InvalidInput, LeftBehind
 from harness.scenario import Scenario, Suite, load_scenario, load_suite_file
 from harness.stack import prepare_images, prepare_sidecar_image
 from harness.stackfile import load_stack
@@ -245,7 +245,7 @@ def sweep_command(
     check: Annotated[bool, typer.Option("--check", help="only list leftovers; exit 1 if there are any")] = False,
     traceback: TracebackOption = False,
 ) -> None:
-    """Remove containers, networks and load generators left behind by harness runs that were killed."""
+    """Remove containers, networks and load generators left behind by killed harness runs; exit 2 naming what could not go."""
 
     def work() -> int:
         if check:
@@ -254,11 +254,11 @@ def sweep_command(
                 console.print(line, highlight=False)
             return 1 if found else 0
         removal = leftovers.sweep()
-        for name in removal.left:
-            console.print(f"[red]could not remove[/] {name}", highlight=False)
         console.print(f"removed {len(removal.removed)} leftovers" + (f": {', '.join(removal.removed)}" if removal.removed else ""),
                       highlight=False)
-        return 1 if removal.left else 0
+        if removal.left:
+            raise _left_behind(removal, "tries again")
+        return 0
 
     _guarded(work, traceback)
 
@@ -336,15 +336,19 @@ def _guarded(work: object, traceback: bool) -> NoReturn:
     except KeyboardInterrupt:  # the first interrupt came during this last clean-up, which has finished
         code = 130
     if removal.left:
-        what = "Interrupted" if code == 130 else "Left behind"
-        console.print(f"[red]{what}[/]: could not remove {', '.join(removal.left)}. Hint: `harness sweep` "
-                      "removes them now that this process has ended; `harness sweep --check` lists them.",
-                      highlight=False)
+        error = _left_behind(removal, "removes them now that this process has ended")
+        console.print(f"[red]{'Interrupted' if code == 130 else type(error).__name__}[/]: {error}", highlight=False)
+        code = 2 if code == 0 else code  # not a clean pass: something of it is still running
     elif code == 130:
         again = interrupts.received() - 1
         more = f" (interrupted {again} more time(s) during the clean-up, which ran to its end)" if again > 0 else ""
         console.print(f"[red]Interrupted[/]: everything the run started has been removed{more}", highlight=False)
     raise typer.Exit(code)
+
+
+def _left_behind(removal: Removal, hint: str) -> LeftBehind:
+    return LeftBehind(f"could not remove {', '.join(removal.left)}. Hint: `harness sweep` {hint}; "
+                      "`harness sweep --check` lists what is left.")
 
 
 def _outcome(work: object, traceback: bool) -> int:
