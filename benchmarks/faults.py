@@ -155,7 +155,8 @@ def main() -> None:
         run_dir = Path(folder)
         with running_stack(stack, render_configs(stack, run_dir, scale), scale, new_run_id(), run_dir) as live:
             print(f"scrape interval {scale.compress(live.prometheus_settings.scrape_interval).total_seconds():g} s")
-            load = LoadRun(live.app_url, LoadProfile(users=2, rate_per_user=5, max_seconds=900), run_dir / "load")
+            load = LoadRun(live.app_url, LoadProfile(users=2, rate_per_user=5, max_seconds=900), run_dir / "load",
+                           run_id=live.run_id)
             try:
                 for case in CASES:
                     if args.only and case.fault.kind not in args.only:

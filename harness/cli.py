@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -10,9 +9,10 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from harness import engine, gate, mutate, mutants, mutation_report
+from harness import gate, interrupts, leftovers, mutate, mutants, mutation_report
+from harness.engine import Removal
 from harness.compression.files import check_with_promtool, compress_files
-from harness.errors import HarnessError, InvalidInput
+from harness.errors import HarnessError, InvalidInput, LeftBehind
 from harness.scenario import Scenario, Suite, load_scenario, load_suite_file, suite_path
 from harness.stack import prepare_images, prepare_sidecar_image
 from harness.stackfile import load_stack
@@ -250,15 +250,19 @@ def sweep_command(
     check: Annotated[bool, typer.Option("--check", help="only list leftovers; exit 1 if there are any")] = False,
     traceback: TracebackOption = False,
 ) -> None:
-    """Remove containers and networks left behind by harness runs that were killed."""
+    """Remove containers, networks and load generators left behind by killed harness runs; exit 2 naming what could not go."""
 
     def work() -> int:
         if check:
-            orphans = sorted(engine.orphaned_runs())
-            for run_id in orphans:
-                console.print(f"left behind by run {run_id}, whose process is gone")
-            return 1 if orphans else 0
-        console.print(f"removed {engine.sweep_orphans()} leftovers")
+            found = leftovers.find()
+            for line in found.lines():
+                console.print(line, highlight=False)
+            return 1 if found else 0
+        removal = leftovers.sweep()
+        console.print(f"removed {len(removal.removed)} leftovers" + (f": {', '.join(removal.removed)}" if removal.removed else ""),
+                      highlight=False)
+        if removal.left:
+            raise _left_behind(removal, "tries again")
         return 0
 
     _guarded(work, traceback)
@@ -352,27 +356,43 @@ def _progress(message: str) -> None:
 
 def _guarded(work: object, traceback: bool) -> NoReturn:
     # A shell starts background jobs with SIGINT ignored, and Python then keeps it ignored; Ctrl-C
-    # (or a CI runner's SIGINT) must always reach the clean-up.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _interrupt)
+    # (or a CI runner's SIGINT) must always reach the clean-up, and a second one must not cut it short.
+    interrupts.install()
+    code = _outcome(work, traceback)
+    removal = Removal()
     try:
-        code = work()  # type: ignore[operator]
+        removal = leftovers.remove_own()
+    except KeyboardInterrupt:  # the first interrupt came during this last clean-up, which has finished
+        code = 130
+    if removal.left:
+        error = _left_behind(removal, "removes them now that this process has ended")
+        console.print(f"[red]{'Interrupted' if code == 130 else type(error).__name__}[/]: {error}", highlight=False)
+        code = 2 if code == 0 else code  # not a clean pass: something of it is still running
+    elif code == 130:
+        again = interrupts.received() - 1
+        more = f" (interrupted {again} more time(s) during the clean-up, which ran to its end)" if again > 0 else ""
+        console.print(f"[red]Interrupted[/]: everything the run started has been removed{more}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _left_behind(removal: Removal, hint: str) -> LeftBehind:
+    return LeftBehind(f"could not remove {', '.join(removal.left)}. Hint: `harness sweep` {hint}; "
+                      "`harness sweep --check` lists what is left.")
+
+
+def _outcome(work: object, traceback: bool) -> int:
+    try:
+        return work()  # type: ignore[operator,no-any-return]
     except HarnessError as error:
         if traceback:
             console.print_exception()
         console.print(f"[red]{type(error).__name__}[/]: {error}", highlight=False)
-        code = 2
+        return 2
     except KeyboardInterrupt:
-        console.print("[red]Interrupted[/]: everything the run started has been removed")
-        code = 130
+        return 130
     except Exception:  # a bug of ours: show where, and count it as a broken set-up, not a verdict
         console.print_exception()
-        code = 2
-    raise typer.Exit(code)
-
-
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
+        return 2
 
 
 def main() -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache, partial
 
 import docker
 import docker.errors
+import requests.exceptions
 
+from harness import interrupts, polling
 from harness.errors import EngineUnavailable
 
 #: Every container, network, volume and image the harness creates carries this label.
@@ -16,6 +20,8 @@ MANAGED_LABEL = "dev.monitoring-harness.managed"
 RUN_LABEL = "dev.monitoring-harness.run"
 #: The process that owns a run; a sweep removes runs whose process is gone.
 PID_LABEL = "dev.monitoring-harness.pid"
+#: How long a removal keeps retrying what the engine refuses to remove yet (a removal in progress).
+REMOVAL_TIMEOUT = 20.0
 
 
 def configure_testcontainers() -> None:
@@ -40,60 +46,112 @@ def client() -> docker.DockerClient:
 
 
 def run_labels(run_id: str) -> dict[str, str]:
+    global _labelled
+    _labelled = True
     return {MANAGED_LABEL: "true", RUN_LABEL: run_id, PID_LABEL: str(os.getpid())}
 
 
-def remove_run(run_id: str) -> int:
-    """Remove every container, network and volume of one run. Returns how many were removed."""
-    return _remove(f"{RUN_LABEL}={run_id}")
+_labelled = False
 
 
-def sweep_orphans() -> int:
+def labelled_anything() -> bool:
+    """Whether this process has labelled a resource for a run (so there may be something of ours to remove)."""
+    return _labelled
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What a removal took away, and what it could not (each named, with the reason)."""
+
+    removed: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
+
+    def __add__(self, other: Removal) -> Removal:
+        return Removal(self.removed + other.removed, self.left + other.left)
+
+
+def remove_run(run_id: str) -> Removal:
+    """Remove every container, network and volume of one run, to the end even if interrupted again.
+
+    Idempotent: what is already gone is skipped, what the engine is still removing is waited for.
+    """
+    return _remove(f"{RUN_LABEL}={run_id}", f"run {run_id}")
+
+
+def remove_owned() -> Removal:
+    """Remove every container, network and volume any run of this process created (a last safety net)."""
+    return _remove(f"{PID_LABEL}={os.getpid()}", f"process {os.getpid()}")
+
+
+def sweep_orphans() -> Removal:
     """Remove what runs whose process no longer exists left behind (a killed run, a crash).
 
     Only resources that name their owning process are swept, so a run never removes another
     live run's containers.
     """
-    return sum(remove_run(run_id) for run_id in orphaned_runs())
+    with interrupts.shielded():
+        return sum((remove_run(run_id) for run_id in sorted(orphaned_runs())), Removal())
 
 
-def orphaned_runs() -> set[str]:
-    """Run ids with containers or networks whose owning process no longer exists."""
+def orphaned_runs() -> dict[str, list[str]]:
+    """Per run whose owning process no longer exists, the names of what it left (containers, networks)."""
     engine = client()
-    dead_runs: set[str] = set()
+    left: dict[str, list[str]] = {}
     for container in engine.containers.list(all=True, filters={"label": MANAGED_LABEL}):
-        pid = container.labels.get(PID_LABEL, "")
-        if not _process_alive(pid):
-            dead_runs.add(container.labels.get(RUN_LABEL, ""))
+        if not _process_alive(container.labels.get(PID_LABEL, "")):
+            left.setdefault(container.labels.get(RUN_LABEL, ""), []).append(f"container {container.name}")
     for network in engine.networks.list(filters={"label": MANAGED_LABEL}):
-        network.reload()
-        if not _process_alive(network.attrs.get("Labels", {}).get(PID_LABEL, "")):
-            dead_runs.add(network.attrs["Labels"].get(RUN_LABEL, ""))
-    return {run_id for run_id in dead_runs if run_id}
+        labels = network.attrs.get("Labels") or {}
+        if not _process_alive(labels.get(PID_LABEL, "")):
+            left.setdefault(labels.get(RUN_LABEL, ""), []).append(f"network {network.name}")
+    return {run_id: names for run_id, names in left.items() if run_id}
 
 
-def _remove(label_filter: str) -> int:
+def _remove(label_filter: str, whose: str) -> Removal:
+    removed: list[str] = []
+    failures: dict[str, str] = {}
+
+    def removal_pass() -> bool:
+        """Remove what is listed; True once nothing carries the label any more."""
+        found = _labelled_resources(label_filter)
+        if not found:
+            return True
+        for name, remove in found:
+            try:
+                remove()
+                removed.append(name)
+                failures.pop(name, None)
+            except docker.errors.NotFound:
+                failures.pop(name, None)
+            except docker.errors.APIError as error:  # e.g. 409, removal already in progress
+                failures[name] = str(error.explanation or error)
+        return not _labelled_resources(label_filter)
+
+    with interrupts.shielded():
+        try:
+            try:
+                polling.wait_for(removal_pass, timeout=REMOVAL_TIMEOUT, interval=0.5, cancellable=False,
+                                 describe=f"nothing of {whose} left")
+            except polling.Timeout:
+                left = [name for name, _ in _labelled_resources(label_filter)]
+                return Removal(tuple(removed), tuple(f"{name} ({failures.get(name, 'still there')})" for name in left))
+        except (EngineUnavailable, docker.errors.DockerException, requests.exceptions.RequestException) as error:
+            return Removal(tuple(removed), (f"whatever of {whose} is left (the Docker engine did not answer: {error})",))
+    return Removal(tuple(removed))
+
+
+def _labelled_resources(label_filter: str) -> list[tuple[str, Callable[[], object]]]:
+    """Containers first: a network cannot go while a container is still attached to it."""
     engine = client()
-    removed = 0
-    for container in engine.containers.list(all=True, filters={"label": label_filter}):
-        try:
-            container.remove(force=True, v=True)
-            removed += 1
-        except docker.errors.NotFound:
-            pass
-    for network in engine.networks.list(filters={"label": label_filter}):
-        try:
-            network.remove()
-            removed += 1
-        except docker.errors.NotFound:
-            pass
-    for volume in engine.volumes.list(filters={"label": label_filter}):
-        try:
-            volume.remove(force=True)
-            removed += 1
-        except docker.errors.NotFound:
-            pass
-    return removed
+    filters = {"label": label_filter}
+    found: list[tuple[str, Callable[[], object]]] = []
+    for container in engine.containers.list(all=True, filters=filters):
+        found.append((f"container {container.name}", partial(container.remove, force=True, v=True)))
+    for network in engine.networks.list(filters=filters):
+        found.append((f"network {network.name}", network.remove))
+    for volume in engine.volumes.list(filters=filters):
+        found.append((f"volume {volume.name}", partial(volume.remove, force=True)))
+    return found
 
 
 def _process_alive(pid: str) -> bool:

@@ -8,6 +8,7 @@
         ├── ImageBuildError      an image could not be pulled or built
         ├── StackError           a container did not start or never became healthy
         ├── LoadError            the load generator could not run
+        ├── LeftBehind           clean-up could not remove everything a run started (names what is left)
         └── FaultError           a fault could not be switched on or off
             └── FaultSkipped     a fault needs a cooperation the stack cannot give (not an error of the stack)
 
@@ -47,6 +48,10 @@ class StackError(RunFailure):
 
 class LoadError(RunFailure):
     """The load generator could not run."""
+
+
+class LeftBehind(RunFailure):
+    """Clean-up could not remove everything a run started; the message names what is left."""
 
 
 class FaultError(RunFailure):

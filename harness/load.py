@@ -1,7 +1,9 @@
 """Load: Locust, headless, in its own process, against the app's 127.0.0.1 published port.
 
 Locust brings gevent and monkey-patches the process it runs in; keeping it in a child process
-keeps that away from the harness. The load is bounded in users, rate, seconds and requests.
+keeps that away from the harness. The load is bounded in users, rate, seconds and requests, and
+it never outlives the harness: the child stays in the harness's process group (a terminal's
+Ctrl-C reaches both), carries the run's markers (harness.processes) and dies with its parent.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from harness import polling
+from harness import interrupts, polling, processes
 from harness.errors import InvalidInput, LoadError
 from harness.timeline import Gap
 
@@ -89,9 +91,12 @@ class LoadSummary:
 
 
 class LoadRun:
-    """One Locust process; `stop()` ends it (it also ends by itself at its bounds)."""
+    """One Locust process; `stop()` ends it (it also ends by itself at its bounds, and when the harness dies).
 
-    def __init__(self, target_url: str, profile: LoadProfile, output_dir: Path) -> None:
+    Stop it in the thread that started it: Linux sends the parent-death signal when that thread ends.
+    """
+
+    def __init__(self, target_url: str, profile: LoadProfile, output_dir: Path, *, run_id: str) -> None:
         host = urlparse(target_url).hostname
         if host not in {"127.0.0.1", "localhost", "::1"}:
             raise InvalidInput(f"load target {target_url} is not a loopback address; load goes to 127.0.0.1 only")
@@ -112,7 +117,8 @@ class LoadRun:
         if profile.change is not None:
             command += ["--user-change", profile.change.argument()]
         try:
-            self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT,
+                                             env=processes.environment(run_id))
         except OSError as error:
             raise LoadError(f"could not start Locust: {error}") from error
 
@@ -130,14 +136,15 @@ class LoadRun:
             raise LoadError(f"no request completed within {timeout:.0f} s of starting Locust; see {self._log.name}") from error
 
     def stop(self) -> LoadSummary:
-        if self._process.poll() is None:
-            self._process.terminate()
-        try:
-            self._process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._log.close()
+        with interrupts.shielded():
+            if self._process.poll() is None:
+                self._process.terminate()
+            try:
+                self._process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._log.close()
         return self._summary()
 
     def running(self) -> bool:

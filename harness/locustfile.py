@@ -1,18 +1,51 @@
 """The load Locust runs against the sample app: reads and writes at a fixed rate per user.
 
-Runs in Locust's own process (gevent), never imported by the harness. Bounded twice: Locust's
---run-time, and --max-requests, after which the run stops itself. The number of users is steady,
-or ramps or spikes (--user-change) on a clock that starts when requests begin to flow, which is
-when the harness starts the scenario's baseline.
+Runs in Locust's own process (gevent), never imported by the harness. Bounded three times: the
+run time (--run-time, which Locust does not arm when a shape class drives the users, so the shape
+enforces it), --max-requests, after which the run stops itself, and the life of the harness process
+that started it (HARNESS_PARENT_PID): Linux's parent-death signal, and a watch on the parent pid
+where that is not available. The number of users is steady, or ramps or spikes (--user-change) on a
+clock that starts when requests begin to flow, which is when the harness starts the scenario's baseline.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import gevent
 from locust import HttpUser, LoadTestShape, constant_throughput, events, task
+
+PR_SET_PDEATHSIG = 1
+PARENT_WATCH_SECONDS = 1.0
+
+
+def _die_with_parent() -> int:
+    """Ask the kernel to kill this process when the harness dies, even by SIGKILL; return the harness's pid."""
+    parent = int(os.environ.get("HARNESS_PARENT_PID", "0") or 0)
+    if not parent:
+        return 0
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # the harness died before the request above took effect
+        os._exit(0)
+    return parent
+
+
+_PARENT = _die_with_parent()
+
+
+def _watch_parent() -> None:
+    # A second guard for systems without prctl; Locust's own greenlet loop, not the harness's clock.
+    while os.getppid() == _PARENT:
+        gevent.sleep(PARENT_WATCH_SECONDS)
+    sys.stderr.write(f"the harness process {_PARENT} is gone; stopping the load\n")
+    os._exit(0)
 
 
 @events.init_command_line_parser.add_listener
@@ -51,6 +84,8 @@ def _remember(environment: Any, **_: Any) -> None:
     AppUser.wait_time = constant_throughput(environment.parsed_options.rate_per_user)
     global FLOWING_AFTER
     FLOWING_AFTER = max(1, environment.parsed_options.num_users or 1)
+    if _PARENT:
+        gevent.spawn(_watch_parent)
 
 
 class AppUser(HttpUser):
@@ -66,12 +101,14 @@ class AppUser(HttpUser):
 
 
 class ScenarioShape(LoadTestShape):
-    """Steady at --users, or one ramp or spike; Locust's --run-time still ends the run."""
+    """Steady at --users, or one ramp or spike, until --run-time has passed."""
 
     use_common_options = True
 
     def tick(self) -> tuple[int, float] | None:
         options = self.runner.environment.parsed_options
+        if options.run_time and self.get_run_time() >= options.run_time:
+            return None  # Locust arms --run-time only after a shape has finished
         base = options.num_users or 1
         if not options.user_change or _flowing_since is None:
             return base, base

@@ -212,7 +212,8 @@ def _measure_cpu(live: RunningStack, output_dir: Path) -> CpuFigure:
         polling.sleep(IDLE_SECONDS)
     with _CpuRecorder() as active:
         live.restart_alerting()
-        load = LoadRun(live.app_url, LoadProfile(2, 2.0, LOCUST_SECONDS + 30, 200, None), output_dir / "load")
+        load = LoadRun(live.app_url, LoadProfile(2, 2.0, LOCUST_SECONDS + 30, 200, None), output_dir / "load",
+                       run_id=live.run_id)
         try:
             load.wait_until_flowing()
             polling.sleep(LOCUST_SECONDS)

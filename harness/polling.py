@@ -26,8 +26,11 @@ def reset_cancellation() -> None:
     _cancelled.clear()
 
 
-def _pause(seconds: float) -> None:
-    if _cancelled.wait(max(0.0, seconds)):
+def _pause(seconds: float, cancellable: bool = True) -> None:
+    if not cancellable:
+        # Clean-up waits: an interrupted run must still finish removing what it started.
+        time.sleep(max(0.0, seconds))
+    elif _cancelled.wait(max(0.0, seconds)):
         raise Cancelled("the run was interrupted")
 
 
@@ -46,10 +49,12 @@ def wait_for(
     interval: float = 0.2,
     describe: str,
     on_error: tuple[type[BaseException], ...] = (),
+    cancellable: bool = True,
 ) -> T:
     """Call `probe` until it returns something other than None (or False), or raise Timeout.
 
     Exceptions listed in `on_error` count as "not yet" and the last one is reported on timeout.
+    A wait that is part of a clean-up passes `cancellable=False`: `cancel()` does not cut it short.
     """
     deadline = time.monotonic() + timeout
     last: object = None
@@ -64,7 +69,7 @@ def wait_for(
             last = result
         if time.monotonic() >= deadline:
             raise Timeout(f"{describe}: not reached within {timeout:.1f} s (last seen: {last!r})", last)
-        _pause(interval)
+        _pause(interval, cancellable)
 
 
 def sleep(seconds: float) -> None:

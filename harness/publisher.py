@@ -16,10 +16,11 @@ import socket
 from dataclasses import dataclass
 
 import docker.errors
+import requests.exceptions
 from docker.models.containers import Container
 from docker.models.networks import Network
 
-from harness import engine
+from harness import engine, interrupts
 from harness.errors import StackError
 
 PUBLISHER_LABEL = "dev.monitoring-harness.publisher"
@@ -86,10 +87,12 @@ def start(image: str, stack_network: str, forwards: tuple[Forward, ...], run_id:
 
 
 def stop(publisher: Publisher) -> None:
-    with contextlib.suppress(docker.errors.APIError):
-        publisher.container.remove(force=True)
-    with contextlib.suppress(docker.errors.APIError):
-        publisher.network.remove()
+    """Remove the publisher and its network, to the end though interrupted again; what is gone is skipped."""
+    with interrupts.shielded():
+        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+            publisher.container.remove(force=True)
+        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+            publisher.network.remove()
 
 
 def _script(forwards: tuple[Forward, ...]) -> str:

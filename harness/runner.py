@@ -99,7 +99,7 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     active: list[ScheduledFault] = []
     with Observer(live, queries, interval, sampled=sampled) as observer:
         try:
-            load = LoadRun(live.app_url, profile, output_dir / "load")
+            load = LoadRun(live.app_url, profile, output_dir / "load", run_id=live.run_id)
             load.wait_until_flowing()
             if warmup:
                 observer.mark("phase", "warmup", "start")

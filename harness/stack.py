@@ -21,7 +21,7 @@ import httpx
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from harness import checks, configs, engine, evidence, images, polling, publisher, yamlfile
+from harness import checks, configs, engine, evidence, images, interrupts, leftovers, polling, publisher, yamlfile
 from harness.alertmanager import AlertmanagerClient
 from harness.errors import ConfigError, FaultError, ImageBuildError, StackError
 from harness.isolation import IsolationChange
@@ -230,20 +230,15 @@ def running_stack(
 ) -> Iterator[RunningStack]:
     """Start the stack for one run and yield it; on any exit, Ctrl-C included, remove all of it."""
     engine.configure_testcontainers()
-    swept = engine.sweep_orphans()
-    if swept:
-        progress(f"removed {swept} containers/networks left behind by an earlier, killed run")
+    swept = leftovers.sweep()
+    if swept.removed:
+        progress(f"removed what an earlier, killed run left behind: {', '.join(swept.removed)}")
+    if swept.left:
+        progress(f"could not remove what an earlier, killed run left behind: {', '.join(swept.left)}")
     started = polling.monotonic()
     resolved, omitted = prepare_images(stack, progress)
     sidecar = prepare_sidecar_image(progress)
     images_seconds = polling.monotonic() - started
-    progress("checking the rendered configs with promtool and amtool")
-    prometheus_service, alertmanager_service = stack.by_role("prometheus"), stack.by_role("alertmanager")
-    sources = rendered.sources_by_role
-    checks.check_prometheus(resolved[prometheus_service.name].tag, rendered.mounts_by_role["prometheus"], run_id,
-                            sources["prometheus"])
-    checks.check_alertmanager(resolved[alertmanager_service.name].tag, rendered.mounts_by_role["alertmanager"], run_id,
-                              sources["alertmanager"])
 
     containers: dict[str, DockerContainer] = {}
     network = Network(docker_network_kw={"labels": engine.run_labels(run_id), "internal": True})
@@ -251,6 +246,13 @@ def running_stack(
     published: publisher.Publisher | None = None
     live: RunningStack | None = None
     try:
+        progress("checking the rendered configs with promtool and amtool")
+        prometheus_service, alertmanager_service = stack.by_role("prometheus"), stack.by_role("alertmanager")
+        sources = rendered.sources_by_role
+        checks.check_prometheus(resolved[prometheus_service.name].tag, rendered.mounts_by_role["prometheus"], run_id,
+                                sources["prometheus"])
+        checks.check_alertmanager(resolved[alertmanager_service.name].tag, rendered.mounts_by_role["alertmanager"],
+                                  run_id, sources["alertmanager"])
         network.create()
         started = polling.monotonic()
         if forwards:
@@ -281,17 +283,44 @@ def running_stack(
         )
         yield live
     finally:
-        if live is not None:
-            live.close_clients()
-        _save_logs(containers, run_dir / "logs", rendered.secrets)
-        for container in containers.values():
-            with contextlib.suppress(Exception):
-                container.stop(force=True, delete_volume=True)
-        if published is not None:
-            publisher.stop(published)
+        with interrupts.shielded():
+            _take_down(live, containers, published, network, run_id, run_dir, progress, rendered.secrets)
+
+
+def _take_down(
+    live: RunningStack | None,
+    containers: dict[str, DockerContainer],
+    published: publisher.Publisher | None,
+    network: Network,
+    run_id: str,
+    run_dir: Path,
+    progress: Progress,
+    secrets: Secrets,
+) -> None:
+    """Remove what the run started, each step whatever became of the last; say what could not go."""
+    progress(f"removing the stack of run {run_id}")
+    if live is not None:
+        live.close_clients()
+    _save_logs(containers, run_dir / "logs", secrets)
+    if containers:
+        # Side by side: the engine takes seconds for some (a tmpfs, a busy process), and this is Ctrl-C's wait.
+        with ThreadPoolExecutor(max_workers=len(containers), thread_name_prefix="remove") as pool:
+            pool.map(_remove_container, containers.values())
+    if published is not None:
         with contextlib.suppress(Exception):
-            network.remove()
-        engine.remove_run(run_id)
+            publisher.stop(published)
+    with contextlib.suppress(Exception):
+        network.remove()
+    # The engine may have finished a create the interrupt cut short: remove by label what is still there.
+    removal = engine.remove_run(run_id)
+    if removal.left:
+        progress(f"could not remove {', '.join(removal.left)}. Hint: `harness sweep` removes them once this "
+                 "process has ended")
+
+
+def _remove_container(container: DockerContainer) -> None:
+    with contextlib.suppress(Exception):
+        container.stop(force=True, delete_volume=True)
 
 
 def config_mount(stack: Stack, service: Service, config_name: str) -> tuple[Path, str]:

@@ -1,10 +1,10 @@
-"""The `harness` command as a user runs it: verdicts, exit codes, reports, and nothing left behind."""
+"""The `harness` command as a user runs it: verdicts, exit codes, reports, and nothing left behind.
+
+Interrupted and killed runs: test_hard_stops.py."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,29 +12,7 @@ from pathlib import Path
 import pytest
 from commands import copy_of_default_stack, harness, our_containers
 
-from harness import engine, polling
-
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def start_gate_and_wait_until_healthy(reports: Path) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "gate", "--reports", str(reports)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-
-    def healthy() -> bool:
-        line = process.stdout.readline()  # type: ignore[union-attr]
-        lines.append(line)
-        if not line and process.poll() is not None:
-            raise AssertionError("harness gate ended before the stack was healthy:\n" + "".join(lines))
-        return "stack healthy" in line
-
-    polling.wait_for(healthy, timeout=300, interval=0, describe="harness gate reports a healthy stack")
-    return process
 
 
 def test_default_gate_verifies_the_default_stack_on_two_stacks_and_writes_a_report(tmp_path: Path) -> None:
@@ -130,32 +108,6 @@ def test_unknown_alert_in_a_scenario_is_refused_listing_the_known_ones(tmp_path:
 
     assert result.returncode == 2
     assert "no alerting rule named 'HighErorRate'" in " ".join(result.stderr.split())
-
-
-def test_ctrl_c_removes_every_container_and_network_of_the_run(tmp_path: Path) -> None:
-    process = start_gate_and_wait_until_healthy(tmp_path)
-
-    process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=120)
-
-    assert process.returncode == 130, output[-2000:]
-    assert "Interrupted" in output
-    assert our_containers(tmp_path) == []
-    run_ids = {folder.name for folder in tmp_path.iterdir()}
-    assert [n for n in engine.client().networks.list(filters={"label": engine.MANAGED_LABEL})
-            if n.attrs["Labels"].get(engine.RUN_LABEL) in run_ids] == []
-
-
-def test_sweep_removes_what_a_killed_run_left_behind(tmp_path: Path) -> None:
-    process = start_gate_and_wait_until_healthy(tmp_path)
-    process.kill()
-    process.wait(timeout=30)
-    assert our_containers(tmp_path) != []
-
-    result = subprocess.run([sys.executable, "-m", "harness.cli", "sweep"], cwd=ROOT, capture_output=True, text=True)
-
-    assert result.returncode == 0
-    assert our_containers(tmp_path) == []
 
 
 @pytest.mark.parametrize("command", ["gate", "images"])
