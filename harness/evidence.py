@@ -3,7 +3,8 @@
     make_private(folder)      the run folder, made owner-only (0700) before anything is written into it
     private_folder()          a 0700 folder outside the evidence for what must hold the real secrets
                               (the configs the containers mount, a mutant's copy of the stack);
-                              removed by discard(), or when the process exits
+                              removed by discard(), or when the process exits; one a killed
+                              process left is found by orphaned_folders() and removed by the sweep
     copy_redacted(src, dst)   the evidence copy of a config folder: every YAML file redacted
                               (harness.redaction), each file a `*_file` key names replaced by a marker,
                               every other file scrubbed of the secrets found
@@ -19,6 +20,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -34,6 +36,8 @@ __all__ = ["copy_redacted", "discard", "make_private", "open_to_containers", "pr
 
 YAML_SUFFIXES = (".yml", ".yaml")
 _PRIVATE: set[Path] = set()
+#: A private folder's name carries the pid of the process that made it: `harness-configs-4711-k2j9x`.
+_PRIVATE_NAME = re.compile(r"^harness-[a-z]+-(?P<pid>[0-9]+)-")
 
 
 def make_private(folder: Path) -> Path:
@@ -44,9 +48,32 @@ def make_private(folder: Path) -> Path:
 
 def private_folder(prefix: str = "harness-private-") -> Path:
     """A new folder only this user can enter, removed by discard() or at the latest when the process exits."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix))  # mkdtemp makes it 0700
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))  # mkdtemp makes it 0700
     _PRIVATE.add(folder)
     return folder
+
+
+def orphaned_folders(root: Path | None = None) -> list[Path]:
+    """This user's private folders whose process is gone (killed before its exit handler ran): they hold real secrets."""
+    root = root or Path(tempfile.gettempdir())
+    found = []
+    for folder in sorted(root.glob("harness-*-*")):
+        named = _PRIVATE_NAME.match(folder.name)
+        with contextlib.suppress(OSError):
+            if named and folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid() \
+                    and not _process_exists(int(named["pid"])):
+                found.append(folder)
+    return found
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def discard(folder: Path) -> None:

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from commands import ROOT, our_containers, our_load_generators, our_networks, start_harness
@@ -66,13 +67,17 @@ def test_a_run_killed_under_load_leaves_no_load_generator_and_sweep_removes_the_
     process.communicate(timeout=30)
     left = our_containers(tmp_path)
     assert left != []
+    private = list(Path(tempfile.gettempdir()).glob(f"harness-*-{process.pid}-*"))
+    assert private != []  # the configs with the stack's real secrets, mounted by its containers
 
     polling.wait_for(lambda: our_load_generators(tmp_path) == [], timeout=3, describe="Locust gone with the harness")
     check = subprocess.run([sys.executable, "-m", "harness.cli", "sweep", "--check"], cwd=ROOT, capture_output=True,
                            text=True, env={**os.environ, "COLUMNS": "300"})
     assert check.returncode == 1
     assert all(f"container {name}" in check.stderr for name in left), check.stderr
+    assert all(str(folder) in check.stderr for folder in private), check.stderr
     result = subprocess.run([sys.executable, "-m", "harness.cli", "sweep"], cwd=ROOT, capture_output=True, text=True)
 
     assert result.returncode == 0, result.stderr
     assert_nothing_left(tmp_path)
+    assert [folder for folder in private if folder.exists()] == []
