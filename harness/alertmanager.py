@@ -21,6 +21,13 @@ class AlertmanagerClient:
     def alerts(self) -> list[dict[str, Any]]:
         return list(self._request("GET", "/api/v2/alerts").json())
 
+    def version_info(self) -> dict[str, Any]:
+        """Version, revision, branch, build date and Go version of this Alertmanager (`versionInfo` of /api/v2/status).
+
+        Only that part: the status also carries the loaded config, secrets and all.
+        """
+        return dict(self._request("GET", "/api/v2/status").json().get("versionInfo") or {})
+
     def metrics(self) -> str:
         """Alertmanager's own metrics, in the Prometheus text format."""
         return self._request("GET", "/metrics").text

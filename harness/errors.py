@@ -2,7 +2,8 @@
 
     HarnessError
     ├── InvalidInput         the user's files or options are wrong (exit 2)
-    │   └── ConfigError      a stack, rule or Alertmanager file cannot be used as written
+    │   ├── ConfigError      a stack, rule or Alertmanager file cannot be used as written
+    │   └── BundleError      a report folder cannot be re-rendered or verified (no report.json / manifest)
     └── RunFailure           something broke while running (exit 2)
         ├── EngineUnavailable    no Docker engine answers
         ├── ImageBuildError      an image could not be pulled or built
@@ -28,6 +29,10 @@ class InvalidInput(HarnessError):
 
 class ConfigError(InvalidInput):
     """A stack, rule or Alertmanager file cannot be used as written."""
+
+
+class BundleError(InvalidInput):
+    """A report folder cannot be re-rendered or verified: its report.json or manifest.sha256 is missing or unreadable."""
 
 
 class RunFailure(HarnessError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import shutil
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -13,7 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from harness import evidence, limits, measurements, polling, references, report, runner
+from harness import evidence, limits, measurements, polling, provenance, references, report, runner
+from harness.reporting import manifest
 from harness.check.run import CheckResult, add_live, check as check_configs
 from harness.errors import ConfigError, HarnessError, RunFailure
 from harness.redaction import Secrets
@@ -30,6 +32,7 @@ ScaleLimits = Literal["lower", "refuse", "off"]
 #: by side): two boots at once starve each other's health checks on a 2-core machine.
 BOOT_LOCK = threading.Lock()
 LIVE_CHECK_LOCK = threading.Lock()
+PROVENANCE_LOCK = threading.Lock()
 
 
 def new_run_id() -> str:
@@ -115,6 +118,8 @@ def run_gate(
             secrets = secrets | rendered.secrets
             rendered.discard()
         evidence.seal(run_dir, secrets)
+        if (run_dir / "report.json").is_file():
+            manifest.write(run_dir)  # last: over the files as sealed
 
 
 def _run_gate(
@@ -140,6 +145,7 @@ def _run_gate(
         started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         prometheus=rendered.prometheus, alertmanager=rendered.alertmanager, lanes=lanes, config_check=config_check,
         extra_secrets=rendered.secrets,
+        provenance=provenance.collect(sys.argv, provenance.input_files(scenarios, stack, rendered), rendered.secrets),
     )
     results: dict[int, runner.ScenarioResult] = {}
     polling.reset_cancellation()
@@ -244,6 +250,7 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
                 )
             if lane.run.boot is None:
                 lane.run.boot, lane.run.omitted = live.boot, live.omitted
+            _read_provenance(lane, live)
             at = f" (×{scale.factor:g})" if len(lane.renders) > 1 else ""
             lane.progress(f"stack healthy in {live.boot.healthy_seconds:.1f} s{at}" if live.boot else "stack healthy")
             for position, index in enumerate(segment):
@@ -255,6 +262,14 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
                 lane.progress(f"{scenario.name}: {'pass' if result.passed else 'FAIL'} ({result.wall_seconds:.1f} s)")
             # After the scenarios, so its queries cannot weigh on a scenario's host CPU or timings.
             _check_live(lane, live)
+
+
+def _read_provenance(lane: _Lane, live: RunningStack) -> None:
+    """Once per run, on the first stack up: the images it runs and its Prometheus's and Alertmanager's build info."""
+    with PROVENANCE_LOCK:
+        known = lane.run.provenance
+        if known is not None and not known.build_info and live.boot is not None:
+            lane.run.provenance = provenance.with_stack(known, live)
 
 
 def _check_live(lane: _Lane, live: RunningStack) -> None:

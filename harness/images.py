@@ -48,6 +48,9 @@ class ResolvedImage:
     tag: str
     source: Source
     seconds: float = 0.0
+    #: Built or cached from a local recipe: its folder and the hash of everything that went into it.
+    recipe: str = ""
+    recipe_digest: str = ""
 
 
 def ensure_base_image(progress: Progress = lambda _: None) -> str:
@@ -72,15 +75,16 @@ def resolve(recipe: ImageRecipe, base: str, progress: Progress = lambda _: None)
             f"service {recipe.service!r}: image {recipe.image!r} is not here, cannot be pulled, "
             "and the stack gives no `build:` recipe for it. Hint: add a build context under compose/images/."
         )
-    tag = f"harness/{recipe.service}:{recipe_digest(recipe, base)}"
+    digest = recipe_digest(recipe, base)
+    tag = f"harness/{recipe.service}:{digest}"
     if _present(tag):
-        return ResolvedImage(recipe.service, tag, "cached")
+        return ResolvedImage(recipe.service, tag, "cached", recipe=str(recipe.context), recipe_digest=digest)
     if os.environ.get("HARNESS_TRY_PULL", "1") == "1" and _pulled(recipe.image):
         return ResolvedImage(recipe.service, recipe.image, "pulled")
     progress(f"building {tag}")
     started = polling.monotonic()
     _build(recipe, base, tag)
-    return ResolvedImage(recipe.service, tag, "built", polling.monotonic() - started)
+    return ResolvedImage(recipe.service, tag, "built", polling.monotonic() - started, str(recipe.context), digest)
 
 
 def recipe_digest(recipe: ImageRecipe, base: str) -> str:

@@ -74,5 +74,9 @@ class PrometheusClient:
             if target["health"] != "up"
         ]
 
+    def buildinfo(self) -> dict[str, Any]:
+        """Version, revision, branch, build date and Go version of this Prometheus (/api/v1/status/buildinfo)."""
+        return dict(self._get("/api/v1/status/buildinfo"))
+
     def alertmanagers(self) -> list[str]:
         return [entry["url"] for entry in self._get("/api/v1/alertmanagers")["activeAlertmanagers"]]

@@ -1,4 +1,4 @@
-"""Evidence reports: Markdown for people, JSON for machines, a timeline CSV per scenario.
+"""A run's data (report.json) and its timelines; the rest of the bundle is rendered from that data (harness.reporting).
 
 Every text a report shows is scrubbed of the stack's secret values first (harness.redaction): an
 error message or a refusal may quote a key or a webhook URL.
@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from xml.etree import ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from harness.check.run import CheckResult
 from harness.limits import Figures, ScaleChoice
+from harness.provenance import Provenance
 from harness.runner import ScenarioResult
 from harness.stack import BootFigures, OmittedService
 from harness.configs import AlertmanagerSettings, PrometheusSettings
+from harness.judges import lhs_name
 from harness.redaction import Secrets
-
-TEMPLATES = Path(__file__).with_name("templates")
+from harness.reporting import bundle, summary
+from harness.thresholds import threshold_of
 
 
 @dataclass
@@ -46,6 +45,8 @@ class RunReport:
     choices: list[ScaleChoice] = field(default_factory=list)
     #: `harness check` on the stack's own configs, run before anything started (and live, on the first stack).
     config_check: CheckResult | None = None
+    #: What exactly ran: harness, host, images, build info, input files (harness.provenance).
+    provenance: Provenance | None = None
     #: Secret values beyond those of the two settings (the content of files their `*_file` keys name).
     extra_secrets: Secrets = field(default_factory=Secrets, repr=False)
 
@@ -66,45 +67,21 @@ class RunReport:
 
 
 def write(report: RunReport) -> Path:
-    """Write report.md, report.json and the timelines; return the Markdown report's path."""
+    """Write report.json, the timelines, report.md, report.html and report.junit.xml; return report.md's path.
+
+    The manifest is written apart (harness.reporting.manifest), after the run folder is sealed.
+    """
     report.directory.mkdir(parents=True, exist_ok=True)
     secrets = report.secrets
     data = secrets.scrub_data(to_data(report))
+    data.update(summary.summarise(data))  # the decision, checklist and alert table, for machines too
     (report.directory / "report.json").write_text(secrets.scrub(json.dumps(data, indent=2, default=str)))
     for result in report.results:
         folder = report.directory / result.scenario.name
         folder.mkdir(parents=True, exist_ok=True)
         origin = result.moments.baseline_start if result.moments else 0.0
         (folder / "timeline.csv").write_text(secrets.scrub(result.timeline.frame(origin).to_csv(index=False)))
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, trim_blocks=True)
-    markdown = environment.get_template("report.md.j2").render(run=data)
-    path = report.directory / "report.md"
-    path.write_text(secrets.scrub(markdown))
-    _write_junit(data, report.directory / "report.junit.xml")
-    return path
-
-
-def _write_junit(data: dict[str, Any], path: Path) -> None:
-    """One test suite per scenario, one test case per expectation, for CI systems to show."""
-    suites = ElementTree.Element("testsuites", name=f"harness {data['suite']}")
-    for scenario in data["scenarios"]:
-        suite = ElementTree.SubElement(
-            suites, "testsuite", name=scenario["name"], tests=str(len(scenario["verdicts"]) or 1),
-            failures=str(sum(v["status"] == "failed" for v in scenario["verdicts"])),
-            errors=str(sum(v["status"] == "inconclusive" for v in scenario["verdicts"])),
-            time=f"{scenario['wall_seconds']:.1f}",
-        )
-        for verdict in scenario["verdicts"]:
-            case = ElementTree.SubElement(suite, "testcase", classname=scenario["name"], name=verdict["expectation"])
-            if verdict["status"] == "failed":
-                ElementTree.SubElement(case, "failure", message=verdict["detail"])
-            elif verdict["status"] == "inconclusive":
-                ElementTree.SubElement(case, "error", type="inconclusive", message=verdict["detail"])
-        problem = scenario["error"] or scenario["skipped"]
-        if problem:
-            case = ElementTree.SubElement(suite, "testcase", classname=scenario["name"], name="scenario runs")
-            ElementTree.SubElement(case, "skipped" if scenario["skipped"] else "error", message=problem)
-    ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+    return bundle.render(report.directory, json.loads(json.dumps(data, default=str)), secrets).markdown
 
 
 def to_data(report: RunReport) -> dict[str, Any]:
@@ -140,8 +117,24 @@ def to_data(report: RunReport) -> dict[str, Any]:
         "compression": _compression(report),
         "limits": _limits(report),
         "config_check": report.config_check.as_json() if report.config_check else None,
-        "scenarios": [_scenario(result, report.scale, report.choices) for result in report.results],
+        "rules": _rules(report.prometheus),
+        "provenance": report.provenance.as_json() if report.provenance else None,
+        "scenarios": [_scenario(result, report.scale, report.choices, report.prometheus) for result in report.results],
     }
+
+
+def _rules(prometheus: PrometheusSettings | None) -> list[dict[str, Any]]:
+    """Every alerting rule as the run knew it: severity, `for:` and the threshold its plots draw."""
+    rows = []
+    for rule in prometheus.rules if prometheus else []:
+        threshold = threshold_of(rule.scaled_expr)
+        rows.append({
+            "alert": rule.name, "severity": rule.labels.get("severity", ""), "for_s": rule.for_.total_seconds(),
+            "expr": rule.expr, "scaled_expr": rule.scaled_expr,
+            "threshold": dataclasses.asdict(threshold) if threshold is not None and threshold.comparable else None,
+            "sampled_as": lhs_name(rule.name),
+        })
+    return rows
 
 
 def _compression(report: RunReport) -> dict[str, Any]:
@@ -163,11 +156,14 @@ def _limits(report: RunReport) -> dict[str, Any]:
     }
 
 
-def _scenario(result: ScenarioResult, suite_scale: float, choices: list[ScaleChoice] = []) -> dict[str, Any]:
+def _scenario(result: ScenarioResult, suite_scale: float, choices: list[ScaleChoice] = [],
+              prometheus: PrometheusSettings | None = None) -> dict[str, Any]:
     scale = result.scale
     lowered = next((c for c in choices if c.scenario == result.scenario.name and c.lowered), None)
-    origin = result.moments.baseline_start if result.moments else 0.0
+    moments = result.moments
+    origin = moments.baseline_start if moments else 0.0
     timeline = result.timeline.frame(origin).to_dict(orient="records")
+    expectations = list(result.scenario.expectations)
     return {
         "name": result.scenario.name,
         "description": result.scenario.description,
@@ -186,12 +182,17 @@ def _scenario(result: ScenarioResult, suite_scale: float, choices: list[ScaleCho
         "skipped": result.skipped,
         "wall_seconds": result.wall_seconds,
         "faults": result.faults,
+        "observer_errors": list(result.observer_errors),
+        "moments": {"fault_start": moments.fault_start - origin, "fault_end": moments.fault_end - origin,
+                    "end": moments.end - origin} if moments else None,
+        "path": str(result.scenario.path) if result.scenario.path else None,
         "load": dataclasses.asdict(result.load) if result.load else None,
         "load_profile": result.scenario.load.describe(),
         "load_asked_rps": result.load_delivery[0],
         "load_delivered_rps": result.load_delivery[1],
         "load_shortfall": result.load_shortfall,
-        "verdicts": [_verdict(v, scale) for v in result.verdicts],
+        "verdicts": [_verdict(v, scale, expectations[i] if i < len(expectations) else None)
+                     for i, v in enumerate(result.verdicts)],
         "timeline": timeline,
     }
 
@@ -201,12 +202,17 @@ def _scenario_seconds(result: ScenarioResult) -> float:
     return result.moments.end - result.moments.baseline_start if result.moments else 0.0
 
 
-def _verdict(verdict: Any, scale: float) -> dict[str, Any]:
+def _verdict(verdict: Any, scale: float, expectation: Any = None) -> dict[str, Any]:
+    """A verdict's figures, and what its expectation names (alert, receivers, query, bound), for tables and plots."""
     def shown(seconds: float | None) -> str:
         return "–" if seconds is None else f"{seconds:.1f} s"
 
+    named = {key: getattr(expectation, key, None) for key in ("alert", "query", "above", "below")}
+    receivers = getattr(expectation, "receivers", None) or getattr(expectation, "notified", None)
     return {
         **dataclasses.asdict(verdict),
+        **named,
+        "receivers": list(receivers) if receivers else [],
         "deadline": shown(verdict.deadline_s),
         "measured": shown(verdict.measured_s),
         "earliest": shown(verdict.window.earliest if verdict.window else None),

@@ -19,7 +19,7 @@ from harness.expectations import Evidence, Moments, Verdict
 from harness.load import LoadProfile, LoadRun, LoadSummary, UserChange, request_budget
 from harness.observer import Observer
 from harness.scenario import (
-    AlertDelivered, AlertNotDelivered, AlertResolves, AlertSilent, MetricCrosses, MetricPresent, Scenario,
+    AlertDelivered, AlertFires, AlertNotDelivered, AlertResolves, AlertSilent, MetricCrosses, MetricPresent, Scenario,
     ScheduledFault,
 )
 from harness.thresholds import threshold_of
@@ -51,6 +51,8 @@ class ScenarioResult:
     load_delivery: tuple[float | None, float | None] = (None, None)
     #: `load asked … and got …` when it got less than 95 % of it.
     load_shortfall: str = ""
+    #: What the observer could not read while the scenario ran (each poll's error, in order).
+    observer_errors: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -158,17 +160,22 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
             live.alertmanager_settings, scale, result.witnessed, record, tolerance,
         )
         result.verdicts = expectations.evaluate(evidence)
-    if observer.errors:
-        result.faults.append(f"observer errors: {len(observer.errors)} (first: {observer.errors[0]})")
+    result.observer_errors = list(observer.errors)
     result.wall_seconds = polling.monotonic() - started
     return result
 
 
 def threshold_queries(scenario: Scenario, prometheus: PrometheusSettings) -> dict[str, str]:
-    """For each alert a scenario expects to stay silent, its rule's left-hand side (already scaled), to sample."""
+    """For each alert a scenario names, its rule's left-hand side (already scaled), to sample.
+
+    A silent alert's judge reads how near it came; for the others it is what the report plots
+    against the threshold.
+    """
     queries = {}
     for expectation in scenario.expectations:
-        if isinstance(expectation, AlertSilent) and expectation.near > 0:
+        if isinstance(expectation, AlertSilent) and expectation.near <= 0:
+            continue
+        if isinstance(expectation, (AlertSilent, AlertFires, AlertDelivered, AlertResolves, AlertNotDelivered)):
             threshold = threshold_of(prometheus.rule(expectation.alert).scaled_expr)
             if threshold is not None and threshold.comparable:
                 queries[judges.lhs_name(expectation.alert)] = threshold.lhs

@@ -57,5 +57,5 @@ def test_the_report_lists_adjusted_and_real_time_only_rules_with_both_expression
 
     assert "0 rule(s) exact, 1 adjusted, 1 real-time only (not verified at this scale" in markdown
     assert "- **ManyErrors** (adjusted; rules.yml:7): `increase` counts ...: multiplied by 20" in markdown
-    assert "  - as run: `` ((increase(e[3m])) * 20) > 100 ``" in markdown
+    assert "  - as run: `((increase(e[3m])) * 20) > 100`" in markdown
     assert "- **CertificateExpiresSoon** (real-time only; rules.yml:3)" in markdown
