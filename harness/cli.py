@@ -268,6 +268,48 @@ def sweep_command(
     _guarded(work, traceback)
 
 
+@app.command("report")
+def report_command(
+    folder: Annotated[Path, typer.Argument(help="a run's report folder, e.g. reports/<run-id>")],
+    traceback: TracebackOption = False,
+) -> None:
+    """Render a run's report.md, report.html and report.junit.xml again from its report.json, and its manifest (no stack needed)."""
+
+    def work() -> int:
+        from harness.reporting import bundle
+
+        rendered = bundle.rerender(folder)
+        console.print(f"rendered {rendered.markdown.name}, {rendered.html.name} ({rendered.plots} plot(s)), "
+                      f"{rendered.junit.name} in {rendered.seconds:.2f} s; wrote {folder / 'manifest.sha256'}",
+                      highlight=False)
+        return 0
+
+    _guarded(work, traceback)
+
+
+@app.command("verify-report")
+def verify_report_command(
+    folder: Annotated[Path, typer.Argument(help="a run's report folder, e.g. reports/<run-id>")],
+    traceback: TracebackOption = False,
+) -> None:
+    """Check a report folder against its manifest.sha256: exit 0 intact, 1 naming each changed, missing or extra file."""
+
+    def work() -> int:
+        from harness.reporting import manifest
+
+        check = manifest.verify(folder)
+        for line in check.lines():
+            console.print(line, highlight=False)
+        if check.intact:
+            console.print(f"intact: {check.checked} file(s) match {folder / manifest.MANIFEST}", highlight=False)
+            return 0
+        console.print(f"NOT intact: {len(check.changed)} changed, {len(check.missing)} missing, "
+                      f"{len(check.extra)} extra (of {check.checked} in the manifest)", highlight=False)
+        return 1
+
+    _guarded(work, traceback)
+
+
 def _scale(given: float | None, suite_scale: float | None) -> float:
     """`--scale` as given, else the suite's, else the default; 0, negatives and infinities are refused, never replaced."""
     if given is None:
