@@ -18,6 +18,8 @@ Outcomes:
 
 from __future__ import annotations
 
+import contextlib
+
 import shutil
 import threading
 from collections.abc import Callable, Sequence
@@ -29,6 +31,7 @@ from typing import Any, Literal
 import yaml
 
 from harness import evidence, gate, mutation_report, polling
+from harness.reporting import bundle
 from harness.check.waivers import WAIVER_FILE
 from harness.errors import HarnessError, InvalidInput, RunFailure
 from harness.mutants import INCONCLUSIVE, Applied, SkippedKind, StackFiles, Symptom, VerdictLike, choose
@@ -201,7 +204,16 @@ def run_mutation(
         run.wall_seconds = polling.monotonic() - started
         path = mutation_report.write(run)
         evidence.seal(run_dir, run.secrets)
+        _score_in_baseline(run)
     return run, path
+
+
+def _score_in_baseline(run: MutationRun) -> None:
+    """The baseline's bundle shows the score and the survivors too: render it again, with its manifest."""
+    if run.baseline_report is None or not (run.baseline_report.parent / "report.json").is_file():
+        return
+    with contextlib.suppress(HarnessError, OSError):
+        bundle.rerender(run.baseline_report.parent)
 
 
 def config_mounts(files: StackFiles) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """report.md: the report as text, safe for any PromQL a table cell or a code span may hold.
 
-    cell(text)   a table cell: `|` escaped (GitHub's tables split on it even inside code spans),
-                 newlines folded, so `rate(x[5m]) > 1 or vector(0) || y` stays one cell
+    cell(text)   a table cell, shown as written: `|` escaped (GitHub's tables split on it even inside
+                 code spans), backticks escaped (no code span opens by accident),
+                 newlines folded, so `up{a=~`p|q`} || y` stays one cell with its text
     code(text)   a code span whose fence is longer than any run of backticks inside (PromQL's raw
                  strings are written in backticks), padded where the text starts or ends with one
 """
@@ -23,7 +24,9 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 def cell(text: object) -> str:
     shown = "" if text is None else str(text)
-    return shown.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    for special in ("\\", "|", "`"):
+        shown = shown.replace(special, "\\" + special)
+    return shown.replace("\r", " ").replace("\n", " ")
 
 
 def code(text: object) -> str:

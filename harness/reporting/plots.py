@@ -172,4 +172,4 @@ def _deliveries(ax: Any, alert: str, events: list[dict[str, Any]]) -> None:
             ax.scatter([event["offset"]], [height], transform=strip, s=46, zorder=5,
                        marker="x" if refused else marker, color="#2980b9",
                        facecolors="none" if resolved and not refused else "#2980b9",
-                       label=f"delivered: {receiver}" if index == 0 else None)
+                       label=receiver if index == 0 else None)

@@ -30,7 +30,7 @@ def test_an_error_level_finding_fails_a_run_whose_scenarios_all_verified(tmp_pat
     markdown = report.write(run).read_text()
     assert "**Verdict: FAIL**" in markdown
     assert "## Config check" in markdown
-    assert "no-alertmanager/prometheus.yml:1` | alerting | the config has no `alerting.alertmanagers`" in markdown
+    assert "no-alertmanager/prometheus.yml:1` | alerting | the config has no \\`alerting.alertmanagers\\`" in markdown
 
 
 def test_clean_configs_leave_the_verdict_to_the_scenarios(tmp_path: Path) -> None:
