@@ -131,7 +131,7 @@ def _rules(prometheus: PrometheusSettings | None) -> list[dict[str, Any]]:
         rows.append({
             "alert": rule.name, "severity": rule.labels.get("severity", ""), "for_s": rule.for_.total_seconds(),
             "expr": rule.expr, "scaled_expr": rule.scaled_expr,
-            "threshold": dataclasses.asdict(threshold) if threshold is not None and threshold.comparable else None,
+            "threshold": dataclasses.asdict(threshold) if threshold is not None else None,
             "sampled_as": lhs_name(rule.name),
         })
     return rows

@@ -177,7 +177,7 @@ def threshold_queries(scenario: Scenario, prometheus: PrometheusSettings) -> dic
             continue
         if isinstance(expectation, (AlertSilent, AlertFires, AlertDelivered, AlertResolves, AlertNotDelivered)):
             threshold = threshold_of(prometheus.rule(expectation.alert).scaled_expr)
-            if threshold is not None and threshold.comparable:
+            if threshold is not None:  # the silent judge itself leaves `== 0` and the like unjudged
                 queries[judges.lhs_name(expectation.alert)] = threshold.lhs
     return queries
 

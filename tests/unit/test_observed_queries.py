@@ -39,3 +39,16 @@ def test_a_query_that_is_not_promql_is_refused_naming_the_expectation() -> None:
 
     with pytest.raises(InvalidInput, match=r"expectations.0.query \(metric_crosses\): invalid PromQL"):
         observed_queries(bad, TimeScale(40), EVALUATION)
+
+
+def test_every_alert_a_scenario_names_has_its_left_hand_side_sampled_for_the_report_plot() -> None:
+    from builders import prometheus_settings, rule, scenario
+
+    from harness.judges import lhs_name
+    from harness.runner import threshold_queries
+
+    settings = prometheus_settings(rule("Down", expr="up == 0"), rule("Slow", expr="latency_seconds > 0.5"))
+    wanted = scenario({"type": "alert_delivered", "alert": "Slow", "receivers": ["x"], "within": "5m"},
+                      {"type": "alert_fires", "alert": "Down", "within": "5m"})
+
+    assert threshold_queries(wanted, settings) == {lhs_name("Slow"): "latency_seconds", lhs_name("Down"): "up"}
