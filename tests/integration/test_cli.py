@@ -37,6 +37,17 @@ def test_default_gate_verifies_the_default_stack_on_two_stacks_and_writes_a_repo
     assert report["config_check"]["live"] is True
     assert report["config_check"]["counts"]["error"] == 0
     assert "## Config check (`harness check`, static and live)" in markdown
+    # The evidence bundle: one self-contained HTML, a manifest that verifies, and what exactly ran.
+    html = (run_dir / "report.html").read_text()
+    assert "Decision: SUCCESS" in html and html.count('src="data:image/png;base64,') == 1  # high-error-rate's plot
+    verified = subprocess.run([sys.executable, "-m", "harness.cli", "verify-report", str(run_dir)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0, verified.stderr
+    provenance = report["provenance"]
+    assert {info["program"]: bool(info["version"]) for info in provenance["build_info"]} == {
+        "prometheus": True, "alertmanager": True}
+    assert provenance["images"] and all(image["image_id"].startswith("sha256:") for image in provenance["images"])
+    assert {entry["role"] for entry in provenance["files"]} >= {"scenario", "compose", "prometheus", "alertmanager"}
     assert our_containers(tmp_path) == []
 
 
