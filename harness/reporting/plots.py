@@ -72,7 +72,7 @@ def scenario_plot(scenario: dict[str, Any], rules: list[dict[str, Any]]) -> Plot
     if not chosen:
         return None
     events = scenario.get("timeline", [])
-    figure, axes = plt.subplots(len(chosen), 1, figsize=(10, 2.9 * len(chosen)), dpi=80, squeeze=False, sharex=True)
+    figure, axes = plt.subplots(len(chosen), 1, figsize=(13, 3.1 * len(chosen)), dpi=80, squeeze=False, sharex=True)
     try:
         for panel, ax in zip(chosen, axes[:, 0]):
             _draw(ax, panel, scenario, events)
@@ -115,7 +115,7 @@ def _draw(ax: Any, panel: Panel, scenario: dict[str, Any], events: list[dict[str
     title = panel.title if len(panel.title) <= 110 else panel.title[:107] + "…"
     ax.set_title(title, fontsize=9, loc="left")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left", framealpha=0.8, ncol=3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False)
 
 
 def _faults(ax: Any, events: list[dict[str, Any]]) -> None:
@@ -172,4 +172,4 @@ def _deliveries(ax: Any, alert: str, events: list[dict[str, Any]]) -> None:
             ax.scatter([event["offset"]], [height], transform=strip, s=46, zorder=5,
                        marker="x" if refused else marker, color="#2980b9",
                        facecolors="none" if resolved and not refused else "#2980b9",
-                       label=receiver if index == 0 else None)
+                       label=f"to {receiver}" if index == 0 else None)
