@@ -138,7 +138,11 @@ def with_stack(provenance: Provenance, live: RunningStack) -> Provenance:
     resolved = list(live.boot.images) if live.boot else []
     origins = [_origin(image.service, image.tag, image.source, image.recipe, image.recipe_digest) for image in resolved]
     if live.sidecar_image and all(origin.tag != live.sidecar_image for origin in origins):
-        origins.append(_origin("(harness sidecar: faults, publisher)", live.sidecar_image, "cached"))
+        from harness.stack import SIDECAR_RECIPE
+
+        digest = live.sidecar_image.rpartition(":")[2] if live.sidecar_image.startswith("harness/") else ""
+        origins.append(_origin("(harness sidecar: faults, publisher)", live.sidecar_image, "cached",
+                               str(SIDECAR_RECIPE) if digest else "", digest))
     infos = (
         _build_info("prometheus", live.prometheus.base_url + "/api/v1/status/buildinfo", live.prometheus.buildinfo),
         _build_info("alertmanager", live.alertmanager.base_url + "/api/v2/status", live.alertmanager.version_info),

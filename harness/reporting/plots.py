@@ -3,7 +3,7 @@
 One panel per metric (an alert rule's left-hand side, or a `metric_crosses` query), drawn from the
 scenario's timeline in report.json, on seconds from the baseline's start:
 
-    the sampled value   the series nearest to firing (highest for `>`, lowest for `<`)
+    the sampled value   the series nearest to firing (highest for `>`, lowest for `<` and `==`)
     the threshold       dashed, with its comparison
     fault windows       shaded
     alert states        vertical lines where it went pending, firing, and inactive (resolved)
@@ -96,7 +96,7 @@ def _values(event: dict[str, Any]) -> list[float]:
 
 
 def _draw(ax: Any, panel: Panel, scenario: dict[str, Any], events: list[dict[str, Any]]) -> None:
-    below = panel.op in ("<", "<=")
+    below = panel.op not in (">", ">=")  # `< T` and `== 0` (a target down) fire on the lowest series
     points = [(e["offset"], (min if below else max)(vs)) for e in events
               if e["source"] == "sample" and e["name"] == panel.series and (vs := _values(e))]
     if points:
@@ -112,7 +112,8 @@ def _draw(ax: Any, panel: Panel, scenario: dict[str, Any], events: list[dict[str
     if panel.alert:
         _states(ax, panel.alert, events)
         _deliveries(ax, panel.alert, events)
-    title = panel.title if len(panel.title) <= 110 else panel.title[:107] + "…"
+    folded = " ".join(panel.title.split())
+    title = folded if len(folded) <= 130 else folded[:127] + "…"
     ax.set_title(title, fontsize=9, loc="left")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False)

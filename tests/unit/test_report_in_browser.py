@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy
 import pytest
 from PIL import Image
 from report_bundle import copy_of_recorded_run
@@ -19,6 +20,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars", "--window-size=1280,2000"]
 NO_RED = (176, 58, 46)  # the decision banner of a NO (.NO in the report's CSS)
+FAULT_SHADE = (251, 236, 222)
 
 
 def chromium(*args: str) -> subprocess.CompletedProcess[str]:
@@ -48,9 +50,25 @@ def test_the_screenshot_shows_the_no_decision_banner(page: Path, tmp_path: Path,
     result = chromium(f"--screenshot={shot}", page.as_uri())
     assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
     note(f"report.html screenshot (headless chromium): {shot}")
-    image = Image.open(shot).convert("RGB")
-    assert image.size == (1280, 2000)
-    top = image.crop((0, 0, 1280, 400))
-    banner = sum(1 for pixel in top.getdata() if all(abs(a - b) <= 6 for a, b in zip(pixel, NO_RED)))
+    pixels = numpy.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert pixels.shape == (2000, 1280, 3)
+    banner = _near(pixels[:400], NO_RED)
     assert banner > 20_000, f"only {banner} pixels of the NO banner's red in the top 400 px"
-    assert len(set(image.resize((128, 200)).getdata())) > 50, "the page looks blank"
+    assert len(numpy.unique(pixels.reshape(-1, 3), axis=0)) > 50, "the page looks blank"
+
+
+def test_a_full_page_screenshot_shows_a_plot_per_scenario_that_reads_a_metric(page: Path, tmp_path: Path,
+                                                                               note: Callable[[str], None]) -> None:
+    shot = tmp_path / "report-full.png"
+    result = chromium(f"--screenshot={shot}", "--window-size=1280,7000", page.as_uri())
+    assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
+    note(f"report.html full-page screenshot: {shot}")
+    pixels = numpy.asarray(Image.open(shot).convert("RGB")).astype(int)
+    # The shaded fault window (#e67e22 at 15 % on white) is drawn in every plot and nowhere else.
+    shaded_rows = numpy.flatnonzero((numpy.abs(pixels - FAULT_SHADE).max(axis=2) <= 3).sum(axis=1) > 100)
+    plots = 1 + int((numpy.diff(shaded_rows) > 40).sum()) if len(shaded_rows) else 0
+    assert plots == 3, f"{plots} shaded fault windows seen, rows {shaded_rows[:5]}…"
+
+
+def _near(pixels: numpy.ndarray, colour: tuple[int, int, int], tolerance: int = 6) -> int:
+    return int((numpy.abs(pixels - numpy.array(colour)).max(axis=2) <= tolerance).sum())
