@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 import shutil
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -145,7 +144,7 @@ def _run_gate(
         started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         prometheus=rendered.prometheus, alertmanager=rendered.alertmanager, lanes=lanes, config_check=config_check,
         extra_secrets=rendered.secrets,
-        provenance=provenance.collect(sys.argv, provenance.input_files(scenarios, stack, rendered), rendered.secrets),
+        provenance=provenance.collect(provenance.command_line(), provenance.input_files(scenarios, stack, rendered), rendered.secrets),
     )
     results: dict[int, runner.ScenarioResult] = {}
     polling.reset_cancellation()

@@ -1,5 +1,6 @@
 """What exactly ran: the harness, the host, the images, the programs' own build info, the input files.
 
+    command_line()                 the command as typed (`harness gate ...`, `python -m harness.cli gate ...`)
     collect(command, files)        before anything starts: harness version and commit, the command line,
                                    host (kernel, cores, Docker version) and sha256 of every input file
     input_files(scenarios, stack)  the files a run reads: scenarios, the compose file, every file of the
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
     from harness.stack import RenderedConfigs, RunningStack
     from harness.stackfile import Stack
 
-__all__ = ["BuildInfo", "FileHash", "Host", "ImageOrigin", "Provenance", "collect", "input_files", "with_stack"]
+__all__ = ["BuildInfo", "FileHash", "Host", "ImageOrigin", "Provenance", "collect", "command_line", "input_files",
+           "with_stack"]
 
 PACKAGE = "monitoring-harness"
 SOURCE_ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +119,16 @@ def collect(command: Iterable[str], files: Iterable[tuple[str, Path]], secrets: 
         harness_version=_version(notes), commit=commit, uncommitted=uncommitted, command=tuple(command),
         host=_host(notes), files=tuple(_hash(role, path, hidden) for role, path in files), notes=tuple(notes),
     )
+
+
+def command_line(argv: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The command as typed: `python -m harness.cli gate ...` shows as that, not as the path of cli.py."""
+    words = list(sys.argv if argv is None else argv)
+    if words and Path(words[0]).name in ("cli.py", "__main__.py"):
+        words[0] = "python -m harness.cli"
+    elif words:
+        words[0] = Path(words[0]).name
+    return tuple(words)
 
 
 def input_files(scenarios: Iterable[Scenario], stack: Stack, rendered: RenderedConfigs) -> list[tuple[str, Path]]:

@@ -40,3 +40,9 @@ def test_the_command_line_and_host_are_recorded() -> None:
     found = provenance.collect(["harness", "gate", "--scale", "40"], [])
     assert found.command == ("harness", "gate", "--scale", "40")
     assert found.host.cores >= 1 and found.host.kernel
+
+
+def test_the_command_shows_as_typed_not_as_the_path_of_the_module() -> None:
+    assert provenance.command_line(["/opt/x/harness/cli.py", "gate"]) == ("python -m harness.cli", "gate")
+    assert provenance.command_line(["/work/.venv/bin/harness", "gate", "--scale", "40"]) == (
+        "harness", "gate", "--scale", "40")
