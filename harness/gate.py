@@ -183,7 +183,9 @@ def _run_gate(
     finally:
         run.results = [results[index] for index in sorted(results)]
         run.wall_seconds = polling.monotonic() - started
+        writing = polling.monotonic()
         path = report.write(run)
+        progress(f"report written in {polling.monotonic() - writing:.1f} s: {run_dir}")
     return run, path
 
 

@@ -165,3 +165,22 @@ def test_rendering_again_gives_the_same_markdown_and_junit(rendered: Path, tmp_p
     bundle.rerender(again)
     for name in ("report.md", "report.junit.xml"):
         assert (again / name).read_text() == (rendered / name).read_text()
+
+
+def test_a_mutation_runs_baseline_shows_the_score_and_the_survivors(tmp_path: Path) -> None:
+    baseline = copy_of_recorded_run(tmp_path / "mutation-run" / "baseline")
+    (tmp_path / "mutation-run" / "mutation.json").write_text(json.dumps({
+        "run_id": "20261203-080000-abcd",
+        "score": {"killed": 6, "judged": 7, "ratio": 0.857, "killed_by_verdict": 5, "killed_static": 1, "survived": 1},
+        "mutants": [{"kind": "group_wait_x20", "file": "alertmanager/alertmanager.yml", "where": "route.group_wait",
+                     "change": "30s -> 10m", "outcome": "survived", "reason": "every deadline still met"},
+                    {"kind": "receiver_removed", "file": "alertmanager/alertmanager.yml", "where": "route.routes[1]",
+                     "change": "receiver removed", "outcome": "killed", "reason": "slack-critical: nothing arrived"}],
+    }))
+
+    bundle.rerender(baseline)
+
+    html = (baseline / "report.html").read_text()
+    assert "mutation score 6/7 (86%): 5 killed by a verdict, 1 by a static check, 1 survived" in html
+    assert "group_wait_x20" in html and "every deadline still met" in html and "receiver_removed" not in html
+    assert "## Mutation score" in (baseline / "report.md").read_text()
