@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.status import Status
 from rich.table import Table
 
 from harness import gate, history, interrupts, leftovers, mutate, mutants, mutation_report
 from harness.engine import Removal
 from harness.compression.files import check_with_promtool, compress_files
+from harness.progress import Transient
 from harness.errors import HarnessError, InvalidInput, LeftBehind
 from harness.scenario import Scenario, Suite, load_scenario, load_suite_file, suite_path
 from harness.stack import prepare_images, prepare_sidecar_image
@@ -115,7 +118,7 @@ def mutate_command(
             with console.status("baseline") as status:
                 run, path = mutate.run_mutation(
                     scenarios, suite_model.name, stack, TimeScale(factor), reports,
-                    lambda message: (status.update(message[:120]), _progress(message)), run_id, width,
+                    _shown_in(status), run_id, width,
                     chosen_kinds, every, max_mutants,
                 )
         except HarnessError:
@@ -345,7 +348,7 @@ def _run(
         with console.status("starting") as status:
             run, path = gate.run_gate(
                 scenarios, name, stack, TimeScale(scale), reports,
-                lambda message: (status.update(message[:120]), _progress(message)), run_id, lanes,
+                _shown_in(status), run_id, lanes,
                 scale_limits,  # type: ignore[arg-type]
             )
     except HarnessError:
@@ -402,6 +405,17 @@ def history_table(trends: list[history.Trend]) -> Table:
 
 def _progress(message: str) -> None:
     console.log(message)
+
+
+def _shown_in(status: Status) -> Callable[[str], None]:
+    """Progress on the status line; kept in the log too, unless it is a passing state (what a scenario waits for)."""
+
+    def show(message: str) -> None:
+        status.update(message[:120])
+        if not isinstance(message, Transient):
+            _progress(message)
+
+    return show
 
 
 def _guarded(work: object, traceback: bool) -> NoReturn:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from harness import evidence, limits, measurements, polling, references, report, runner
+from harness.progress import prefixed
 from harness.check.run import CheckResult, add_live, check as check_configs
 from harness.errors import ConfigError, HarnessError, RunFailure
 from harness.redaction import Secrets
@@ -279,7 +280,7 @@ def _run_lanes_side_by_side(
     results: dict[int, runner.ScenarioResult],
 ) -> None:
     lanes = [
-        _Lane(stack, renders, scales, f"{run_id}-lane{number}", run_dir, _prefixed(progress, f"lane {number}"), run,
+        _Lane(stack, renders, scales, f"{run_id}-lane{number}", run_dir, prefixed(progress, f"lane {number}"), run,
               results, BOOT_LOCK)
         for number in range(1, len(plan) + 1)
     ]
@@ -306,7 +307,3 @@ def _measure(
     for line in figures.lines():
         progress(f"measured: {line}")
     return figures
-
-
-def _prefixed(progress: Progress, prefix: str) -> Progress:
-    return lambda message: progress(f"{prefix}: {message}")
