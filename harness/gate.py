@@ -16,7 +16,7 @@ from typing import Literal
 from harness import evidence, limits, measurements, polling, references, report, runner
 from harness.progress import prefixed
 from harness.check.run import CheckResult, add_live, check as check_configs
-from harness.errors import ConfigError, HarnessError, RunFailure
+from harness.errors import ConfigError, HarnessError, RunFailure, StackError
 from harness.redaction import Secrets
 from harness.report import RunReport
 from harness.scenario import Scenario
@@ -235,7 +235,10 @@ class _Lane:
 def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> None:
     """Run the lane's scenarios in order on one stack, booting a new one where a scenario asks for it."""
     factors = [scale.factor for scale in lane.scales]
-    for number, segment in enumerate(stack_segments(indices, scenarios, factors)):
+    segments = stack_segments(indices, scenarios, factors)
+    number = -1
+    while segments:
+        segment, number = segments.pop(0), number + 1
         run_id = lane.run_id if number == 0 else f"{lane.run_id}-{number}"
         scale = lane.scales[segment[0]]
         with contextlib.ExitStack() as exit_stack:
@@ -250,7 +253,12 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
             for position, index in enumerate(segment):
                 scenario = scenarios[index]
                 if position:
-                    runner.reset(live, lane.progress)
+                    try:
+                        runner.reset(live, lane.progress)
+                    except StackError as error:  # what the last scenario left must not weigh on the next
+                        lane.progress(f"{error}; {scenario.name} and the rest of the lane get a fresh stack")
+                        segments.insert(0, segment[position:])
+                        break
                 result = runner.run_scenario(live, scenario, lane.run_dir / scenario.name, lane.progress)
                 lane.results[index] = result
                 lane.progress(f"{scenario.name}: {'pass' if result.passed else 'FAIL'} ({result.wall_seconds:.1f} s)")

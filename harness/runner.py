@@ -224,8 +224,12 @@ def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:
     timeout = RESET_TIMEOUT_FACTOR * (max(windows, default=0) + group_interval) + 10
     progress(f"resetting the stack (up to {timeout:.0f} s)")
 
+    loud: list[str] = []
+
     def quiet() -> bool:
-        return not live.prometheus.unhealthy_targets() and not live.prometheus.alerts()
+        loud[:] = [f"target {target} not up" for target in live.prometheus.unhealthy_targets()]
+        loud.extend(f"alert {alert.name} {alert.state} since {alert.active_at}" for alert in live.prometheus.alerts())
+        return not loud
 
     try:
         polling.wait_for(quiet, timeout=timeout, interval=0.5, on_error=(StackError,),
@@ -234,7 +238,8 @@ def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:
         polling.wait_for(quiet, timeout=timeout, interval=0.5, on_error=(StackError,),
                          describe="every target up and no alert active after the restart")
     except polling.Timeout as error:
-        raise StackError(f"could not reset the stack between scenarios: {error}") from error
+        still = f"; still: {', '.join(loud)}" if loud else ""
+        raise StackError(f"could not reset the stack between scenarios: {error}{still}") from error
     live.sink.clear()
 
 
