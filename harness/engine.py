@@ -9,6 +9,7 @@ from functools import lru_cache, partial
 
 import docker
 import docker.errors
+from docker.models.containers import Container
 import requests.exceptions
 
 from harness import interrupts, polling
@@ -97,9 +98,10 @@ def orphaned_runs() -> dict[str, list[str]]:
     """Per run whose owning process no longer exists, the names of what it left (containers, networks)."""
     engine = client()
     left: dict[str, list[str]] = {}
-    for container in engine.containers.list(all=True, filters={"label": MANAGED_LABEL}):
-        if not _process_alive(container.labels.get(PID_LABEL, "")):
-            left.setdefault(container.labels.get(RUN_LABEL, ""), []).append(f"container {container.name}")
+    for container in _containers(engine, {"label": MANAGED_LABEL}):
+        labels = container.attrs.get("Labels") or {}
+        if not _process_alive(labels.get(PID_LABEL, "")):
+            left.setdefault(labels.get(RUN_LABEL, ""), []).append(f"container {_name(container)}")
     for network in engine.networks.list(filters={"label": MANAGED_LABEL}):
         labels = network.attrs.get("Labels") or {}
         if not _process_alive(labels.get(PID_LABEL, "")):
@@ -145,13 +147,24 @@ def _labelled_resources(label_filter: str) -> list[tuple[str, Callable[[], objec
     engine = client()
     filters = {"label": label_filter}
     found: list[tuple[str, Callable[[], object]]] = []
-    for container in engine.containers.list(all=True, filters=filters):
-        found.append((f"container {container.name}", partial(container.remove, force=True, v=True)))
+    for container in _containers(engine, filters):
+        found.append((f"container {_name(container)}", partial(container.remove, force=True, v=True)))
     for network in engine.networks.list(filters=filters):
         found.append((f"network {network.name}", network.remove))
     for volume in engine.volumes.list(filters=filters):
         found.append((f"volume {volume.name}", partial(volume.remove, force=True)))
     return found
+
+
+def _containers(engine: docker.DockerClient, filters: dict[str, str]) -> list[Container]:
+    """The engine's list as it is, with no inspection of each: a container removed meanwhile (another
+    lane's take-down) would make inspecting it fail the whole listing."""
+    return engine.containers.list(all=True, sparse=True, filters=filters)  # type: ignore[no-any-return]
+
+
+def _name(container: Container) -> str:
+    names = container.attrs.get("Names") or [container.id or "?"]
+    return str(names[0]).lstrip("/")
 
 
 def _process_alive(pid: str) -> bool:

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Literal
 
 from harness import evidence, limits, measurements, polling, provenance, references, report, runner
+from harness.progress import prefixed
 from harness.reporting import manifest
 from harness.check.run import CheckResult, add_live, check as check_configs
-from harness.errors import ConfigError, HarnessError, RunFailure
+from harness.errors import ConfigError, HarnessError, RunFailure, StackError
 from harness.redaction import Secrets
 from harness.report import RunReport
 from harness.scenario import Scenario
@@ -144,7 +145,8 @@ def _run_gate(
         started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         prometheus=rendered.prometheus, alertmanager=rendered.alertmanager, lanes=lanes, config_check=config_check,
         extra_secrets=rendered.secrets,
-        provenance=provenance.collect(provenance.command_line(), provenance.input_files(scenarios, stack, rendered), rendered.secrets),
+        provenance=provenance.collect(provenance.command_line(), provenance.input_files(scenarios, stack, rendered),
+                                      rendered.secrets),
     )
     results: dict[int, runner.ScenarioResult] = {}
     polling.reset_cancellation()
@@ -241,7 +243,10 @@ class _Lane:
 def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> None:
     """Run the lane's scenarios in order on one stack, booting a new one where a scenario asks for it."""
     factors = [scale.factor for scale in lane.scales]
-    for number, segment in enumerate(stack_segments(indices, scenarios, factors)):
+    segments = stack_segments(indices, scenarios, factors)
+    number = -1
+    while segments:
+        segment, number = segments.pop(0), number + 1
         run_id = lane.run_id if number == 0 else f"{lane.run_id}-{number}"
         scale = lane.scales[segment[0]]
         with contextlib.ExitStack() as exit_stack:
@@ -257,7 +262,12 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
             for position, index in enumerate(segment):
                 scenario = scenarios[index]
                 if position:
-                    runner.reset(live, lane.progress)
+                    try:
+                        runner.reset(live, lane.progress)
+                    except StackError as error:  # what the last scenario left must not weigh on the next
+                        lane.progress(f"{error}; {scenario.name} and the rest of the lane get a fresh stack")
+                        segments.insert(0, segment[position:])
+                        break
                 result = runner.run_scenario(live, scenario, lane.run_dir / scenario.name, lane.progress)
                 lane.results[index] = result
                 lane.progress(f"{scenario.name}: {'pass' if result.passed else 'FAIL'} ({result.wall_seconds:.1f} s)")
@@ -267,9 +277,11 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
 
 def _read_provenance(lane: _Lane, live: RunningStack) -> None:
     """Once per run, on the first stack up: the images it runs and its Prometheus's and Alertmanager's build info."""
+    if live.boot is None:  # not a booted stack: nothing to read
+        return
     with PROVENANCE_LOCK:
         known = lane.run.provenance
-        if known is not None and not known.build_info and live.boot is not None:
+        if known is not None and not known.build_info:
             lane.run.provenance = provenance.with_stack(known, live)
 
 
@@ -295,7 +307,7 @@ def _run_lanes_side_by_side(
     results: dict[int, runner.ScenarioResult],
 ) -> None:
     lanes = [
-        _Lane(stack, renders, scales, f"{run_id}-lane{number}", run_dir, _prefixed(progress, f"lane {number}"), run,
+        _Lane(stack, renders, scales, f"{run_id}-lane{number}", run_dir, prefixed(progress, f"lane {number}"), run,
               results, BOOT_LOCK)
         for number in range(1, len(plan) + 1)
     ]
@@ -322,7 +334,3 @@ def _measure(
     for line in figures.lines():
         progress(f"measured: {line}")
     return figures
-
-
-def _prefixed(progress: Progress, prefix: str) -> Progress:
-    return lambda message: progress(f"{prefix}: {message}")
