@@ -89,7 +89,7 @@ def decide(data: dict[str, Any]) -> Decision:
     failed: list[str] = []
     unverified: list[str] = []
     if data.get("error"):
-        failed.append(f"the run failed before it could give verdicts: {data['error']}")
+        failed.append(f"the run stopped with an error (scenarios after it gave no verdict): {data['error']}")
     for scenario in data.get("scenarios", []):
         if scenario.get("error"):
             failed.append(f"{scenario['name']}: did not run to its end: {scenario['error']}")
