@@ -392,6 +392,7 @@ def _run(
                 scenarios, name, stack, TimeScale(scale), reports,
                 _shown_in(status), run_id, lanes,
                 scale_limits,  # type: ignore[arg-type]
+                history_file=history_file,
             )
     except HarnessError:
         written = reports / run_id / "report.md"
@@ -425,7 +426,6 @@ def _run(
         if result.skipped:
             console.print(shown(f"    [yellow]{result.skipped}[/]"))
     console.print(f"report: {path}")
-    history.record(history_file, history.rows_of(run, [stack.parent]), name, run.passed)
     console.print(f"history: {history_file} (`harness history --history {history_file}` compares the runs)",
                   highlight=False)
     console.print("[bold green]VERIFIED[/]" if run.passed else "[bold red]NOT VERIFIED[/]")

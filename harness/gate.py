@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import shutil
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -13,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from harness import evidence, limits, measurements, polling, provenance, references, report, runner
+from harness import evidence, history, limits, measurements, polling, provenance, references, report, runner
 from harness.progress import prefixed
 from harness.reporting import manifest
 from harness.check.run import CheckResult, add_live, check as check_configs
@@ -90,6 +91,7 @@ def run_gate(
     scale_limits: ScaleLimits = "lower",
     refuse_on_check_errors: bool = False,
     shown_stack: str | None = None,
+    history_file: Path | None = None,
 ) -> tuple[RunReport, Path]:
     """Run `scenarios` on `lanes` stacks side by side; always write a report. Bad input raises before anything starts.
 
@@ -104,14 +106,15 @@ def run_gate(
 
     The run folder is evidence: owner-only, with no secret of the stack's configs in it (harness.evidence);
     the configs the containers mount are rendered apart and removed at the end. `shown_stack` is
-    what the report names as the stack, when not `stack_path`.
+    what the report names as the stack, when not `stack_path`. With `history_file`, the run's
+    figures are appended to that history (harness.history) and the report shows each alert's trend.
     """
     run_id = run_id or new_run_id()
     run_dir = (reports_dir / run_id).resolve()
     renders: dict[float, RenderedConfigs] = {}
     try:
         return _run_gate(scenarios, suite_name, stack_path, scale, run_id, run_dir, renders, progress, lanes,
-                         scale_limits, refuse_on_check_errors, shown_stack or str(stack_path))
+                         scale_limits, refuse_on_check_errors, shown_stack or str(stack_path), history_file)
     finally:
         secrets = Secrets()
         for rendered in renders.values():
@@ -125,7 +128,7 @@ def run_gate(
 def _run_gate(
     scenarios: list[Scenario], suite_name: str, stack_path: Path, scale: TimeScale, run_id: str, run_dir: Path,
     renders: dict[float, RenderedConfigs], progress: Progress, lanes: int, scale_limits: ScaleLimits,
-    refuse_on_check_errors: bool, shown_stack: str,
+    refuse_on_check_errors: bool, shown_stack: str, history_file: Path | None = None,
 ) -> tuple[RunReport, Path]:
     existed = run_dir.exists()
     evidence.make_private(run_dir)
@@ -185,10 +188,25 @@ def _run_gate(
     finally:
         run.results = [results[index] for index in sorted(results)]
         run.wall_seconds = polling.monotonic() - started
+        if history_file is not None:
+            run.history = _record_history(history_file, run, stack_path, progress)
         writing = polling.monotonic()
         path = report.write(run)
         progress(f"report written in {polling.monotonic() - writing:.1f} s: {run_dir}")
     return run, path
+
+
+def _record_history(history_file: Path, run: RunReport, stack_path: Path, progress: Progress,
+                    ) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """Append the run to its history and return each expectation's recent runs; a history that cannot be
+    written is said, and never costs the run its report."""
+    try:
+        rows = history.rows_of(run, [stack_path.parent])
+        history.record(history_file, rows, run.suite, run.passed)
+        return history.recent(history_file, rows)
+    except (HarnessError, OSError, sqlite3.Error) as error:
+        progress(f"history not recorded in {history_file}: {error}")
+        return {}
 
 
 def plan_lanes(scenarios: list[Scenario], lanes: int, scales: list[float] | None = None) -> list[list[int]]:

@@ -137,6 +137,17 @@ def trends(rows: Sequence[Row], window: int = WINDOW) -> list[Trend]:
     return found
 
 
+def recent(db: Path, rows: Sequence[Row], window: int = WINDOW) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """For each of a run's rows, its expectation's last `window` runs at the same scale (this one last), as
+    {scenario: {expectation: [{run_id, status, measured_s}, ...]}}: what the report draws a sparkline of."""
+    wanted = {(row.scenario, row.expectation, row.scale) for row in rows}
+    found: dict[str, dict[str, list[dict[str, object]]]] = defaultdict(dict)
+    for trend in trends([row for row in load(db) if (row.scenario, row.expectation, row.scale) in wanted], window):
+        found[trend.scenario][trend.expectation] = [
+            {"run_id": row.run_id, "status": row.status, "measured_s": row.measured_s} for row in trend.rows]
+    return dict(found)
+
+
 def regression(rows: Sequence[Row]) -> str:
     """Why the latest run is a regression against the ones before it, or ""."""
     if not rows:

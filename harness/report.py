@@ -47,6 +47,8 @@ class RunReport:
     config_check: CheckResult | None = None
     #: What exactly ran: harness, host, images, build info, input files (harness.provenance).
     provenance: Provenance | None = None
+    #: Per scenario and expectation, its recent runs from the history ({run_id, status, measured_s}, this run last).
+    history: dict[str, dict[str, list[dict[str, object]]]] = field(default_factory=dict)
     #: Secret values beyond those of the two settings (the content of files their `*_file` keys name).
     extra_secrets: Secrets = field(default_factory=Secrets, repr=False)
 
@@ -120,6 +122,7 @@ def to_data(report: RunReport) -> dict[str, Any]:
         "rules": _rules(report.prometheus),
         "provenance": report.provenance.as_json() if report.provenance else None,
         "scenarios": [_scenario(result, report.scale, report.choices, report.prometheus) for result in report.results],
+        "history": report.history,
     }
 
 

@@ -60,6 +60,8 @@ class AlertRow:
     window: tuple[float, float] | None
     scale: float
     status: str
+    #: The alert's detection over its recent runs, this one last: (status, seconds) from the history.
+    trend: tuple[tuple[str, float | None], ...] = ()
 
     def real(self, seconds: float | None) -> float | None:
         return None if seconds is None else seconds * self.scale
@@ -315,7 +317,10 @@ def alert_rows(data: dict[str, Any]) -> list[AlertRow]:
                 window_from and window_from.get("window")) else None
             status = "verified" if all(v["status"] == "verified" for v in mine) else next(
                 v["status"] for v in mine if v["status"] != "verified")
+            timed = fires or delivered
+            recent = data.get("history", {}).get(scenario["name"], {}).get(timed["expectation"], []) if timed else []
             rows.append(AlertRow(scenario["name"], alert, severity.get(alert, ""), expected, reached, detection,
                                  delivered.get("measured_s") if delivered else None, window,
-                                 float(scenario.get("scale") or data.get("scale") or 1), status))
+                                 float(scenario.get("scale") or data.get("scale") or 1), status,
+                                 tuple((run["status"], run["measured_s"]) for run in recent)))
     return rows
