@@ -24,6 +24,8 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 WORKERS_PER_CORE = 4
 #: How long a master waits for its workers to connect before it gives up.
 WORKERS_CONNECT_SECONDS = 30
+#: A worker ends by itself this long after its master's run time could have ended (it started first).
+WORKER_END_SLACK_SECONDS = 10
 
 
 def most_workers(cores: int | None = None) -> int:
@@ -95,7 +97,8 @@ def commands(shape: Shape, csv_prefix: Path, flowing_file: Path, master_port: in
     flowing_after = max(1, shape.users // shape.workers)
     workers = tuple(
         (*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port),
-         "--max-requests", str(share), "--flowing-after", str(flowing_after))
+         "--max-requests", str(share), "--flowing-after", str(flowing_after),
+         "--end-after", str(shape.seconds + WORKERS_CONNECT_SECONDS + WORKER_END_SLACK_SECONDS))
         for share in split_budget(shape.max_requests, shape.workers)
     )
     return Commands(tuple(main), workers)

@@ -2,9 +2,9 @@
 
 Runs in Locust's own process (gevent), never imported by the harness. Bounded three times: the
 run time (--run-time, which Locust does not arm when a shape class drives the users, so the shape
-enforces it), --max-requests, after which the run stops itself, and the life of the harness process
-that started it (HARNESS_PARENT_PID): Linux's parent-death signal, and a watch on the parent pid
-where that is not available. The number of users is steady, or ramps or spikes (--user-change) on a
+enforces it; a worker has --end-after, as its master may be gone), --max-requests, after which the
+run stops itself, and the life of the harness process that started it (HARNESS_PARENT_PID): Linux's
+parent-death signal, and a watch on the parent pid where that is not available. The number of users is steady, or ramps or spikes (--user-change) on a
 clock that starts when requests begin to flow, which is when the harness starts the scenario's baseline.
 
 In Locust's distributed mode (harness/load_processes.py) the same file runs in a master and its
@@ -31,6 +31,8 @@ from locust import HttpUser, LoadTestShape, constant_throughput, events, task
 # Every 3 s by default: the master's history would then stand still for 3 s at a time, which reads as
 # the load going quiet. Read by the workers' report loop on every round.
 locust.runners.WORKER_REPORT_INTERVAL = 1.0
+# A worker whose master is gone (killed apart from the harness) stops after this long, not after a minute.
+locust.runners.MASTER_HEARTBEAT_TIMEOUT = 10
 
 PR_SET_PDEATHSIG = 1
 PARENT_WATCH_SECONDS = 1.0
@@ -66,6 +68,8 @@ def _arguments(parser: Any) -> None:
     parser.add_argument("--flowing-file", default="", help="created once requests are flowing")
     parser.add_argument("--user-change", default="", help="ramp|spike:USERS:START:END, seconds after flowing")
     parser.add_argument("--flowing-after", type=int, default=0, help="requests before flowing (default: --users)")
+    parser.add_argument("--end-after", type=float, default=0.0,
+                        help="a worker's own bound: end this many seconds after starting, whatever its master does")
 
 
 _sent = 0
@@ -117,6 +121,13 @@ def _remember(environment: Any, **_: Any) -> None:
     _flowing_file = options.flowing_file
     if _PARENT:
         gevent.spawn(_watch_parent)
+    if options.end_after:
+        gevent.spawn_later(options.end_after, _end_worker, options.end_after)
+
+
+def _end_worker(seconds: float) -> None:
+    sys.stderr.write(f"this worker has run for its {seconds:g} s; stopping the load\n")
+    os._exit(0)
 
 
 class AppUser(HttpUser):

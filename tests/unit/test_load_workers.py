@@ -73,6 +73,11 @@ def test_the_shape_run_time_and_statistics_are_the_masters_alone() -> None:
         assert not {"--user-change", "--csv", "-t", "--headless"} & set(worker)
 
 
+def test_a_worker_has_its_own_time_bound_past_the_masters_in_case_its_master_is_gone() -> None:
+    for worker in planned(2).workers:
+        assert 40 < float(option(worker, "--end-after") or 0) <= 40 + 60
+
+
 def test_a_worker_counts_the_load_as_flowing_after_its_own_share_of_the_users() -> None:
     assert {option(worker, "--flowing-after") for worker in planned(4).workers} == {"25"}
 
