@@ -26,7 +26,7 @@ from typing import Any
 
 import gevent
 import locust.runners
-from locust import HttpUser, LoadTestShape, constant_throughput, events, task
+from locust import FastHttpUser, LoadTestShape, constant_throughput, events, task
 
 # Every 3 s by default: the master's history would then stand still for 3 s at a time, which reads as
 # the load going quiet. Read by the workers' report loop on every round.
@@ -130,7 +130,13 @@ def _end_worker(seconds: float) -> None:
     os._exit(0)
 
 
-class AppUser(HttpUser):
+class AppUser(FastHttpUser):
+    """geventhttpclient, not requests: several times the requests per core on loopback (benchmarks/load.py).
+
+    Failures count as with requests' client (an answer of 400 or more, or no answer), and a JSON
+    body is sent with its content type.
+    """
+
     wait_time = constant_throughput(2.0)
 
     @task(3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import subprocess
@@ -103,6 +104,10 @@ def test_locust_stops_at_its_own_time_limit_though_its_target_is_gone(tmp_path: 
     finally:
         harness.kill()
         harness.wait()
+    # Requests that got no answer were issued, and failed: the load did not go quiet, the target did.
+    with (tmp_path / "locust_stats.csv").open() as handle:
+        (total,) = [row for row in csv.DictReader(handle) if row["Name"] == "Aggregated"]
+    assert int(total["Request Count"]) > 0 and total["Failure Count"] == total["Request Count"]
 
 
 def test_a_master_and_its_workers_are_the_harnesses_children_and_all_die_at_once_with_it(tmp_path: Path) -> None:
