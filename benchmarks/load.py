@@ -7,9 +7,10 @@ Boots the default stack once (the harness's own boot and take-down, Ctrl-C inclu
   rate req/s of the harness's load (3 reads of GET /api/items to 1 POST /api/orders), lets it warm
   up, then compares asked with delivered over `--seconds` of steady load, read from Locust's own
   history as a run does; prints p95 and failures over the whole load, and the cores the app, the
-  port publisher (socat and docker-proxy) and Locust used meanwhile;
+  port publisher (socat and docker-proxy), Locust and the whole machine were busy meanwhile;
 - wrk on GET /api/items of the same 127.0.0.1 published port for the same seconds (2 threads, 50
   connections): the most the app serves behind its published port, the ceiling for any generator;
+- what the machine could carry at the CPU a request took (its cores over that CPU);
 - the stack's memory: the resident memory (cgroup RSS) of each container, and the total.
 """
 
@@ -109,6 +110,13 @@ def publisher_container(live: RunningStack) -> Container | None:
     return listed[0] if listed else None
 
 
+def machine_cpu_seconds() -> float:
+    """CPU seconds every core of the machine has been busy (not idle, not waiting on I/O) since boot."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_clock(live: RunningStack) -> CpuClock:
     app = live.container(live.service_of_role("app"))
     edge = publisher_container(live)
@@ -117,6 +125,7 @@ def cpu_clock(live: RunningStack) -> CpuClock:
         "app": container_cpu_seconds(app),
         "publisher": (container_cpu_seconds(edge) if edge else 0.0) + process_cpu_seconds(docker_proxies()),
         "locust": process_cpu_seconds(locust),
+        "machine": machine_cpu_seconds(),
     })
 
 
@@ -181,8 +190,8 @@ def stack_memory(live: RunningStack) -> dict[str, float]:
 
 def print_table(rows: list[Row | str], cores: int) -> None:
     print(f"\nload on 127.0.0.1 against the sample app ({cores} cores)")
-    print(f"{'generator':<36} {'asked/s':>8} {'delivered/s':>11} {'p95 ms':>7} {'failed':>7} {'requests':>9}   "
-          "cores used: app / publisher / Locust")
+    print(f"{'generator':<34} {'asked/s':>7} {'delivered/s':>13} {'p95 ms':>6} {'failed':>6} {'requests':>8}  "
+          "cores busy: app / publisher / Locust / machine  machine CPU ms a request")
     for row in rows:
         if isinstance(row, str):
             print(f"  {row}")
@@ -190,9 +199,19 @@ def print_table(rows: list[Row | str], cores: int) -> None:
         asked = f"{row.asked_rps:.0f}" if row.asked_rps is not None else "-"
         delivered = f"{row.delivered_rps:.0f}" if row.delivered_rps is not None else "?"
         share = f" ({100 * row.delivered_rps / row.asked_rps:.0f} %)" if row.asked_rps and row.delivered_rps else ""
-        used = " / ".join(f"{row.cores.get(part, 0.0):.2f}" for part in ("app", "publisher", "locust"))
-        print(f"{row.generator:<36} {asked:>8} {delivered + share:>11} {row.p95_ms:>7.0f} {row.failures:>7} "
-              f"{row.requests:>9}   {used}")
+        used = " / ".join(f"{row.cores.get(part, 0.0):.2f}" for part in ("app", "publisher", "locust", "machine"))
+        per_request = f"{1000 * row.cores.get('machine', 0.0) / row.delivered_rps:.2f}" if row.delivered_rps else "?"
+        print(f"{row.generator:<34} {asked:>7} {delivered + share:>13} {row.p95_ms:>6.0f} {row.failures:>6} "
+              f"{row.requests:>8}  {used:>33}  {per_request:>6}")
+
+
+def print_capacity(rows: list[Row | str], cores: int) -> None:
+    """What this machine could carry of each load at the CPU a request took: its cores over that CPU."""
+    for row in rows:
+        if isinstance(row, Row) and row.delivered_rps and row.cores.get("machine"):
+            seconds = row.cores["machine"] / row.delivered_rps
+            print(f"  {row.generator}: {1000 * seconds:.2f} ms of CPU a request on the whole machine; "
+                  f"{cores} cores carry at most about {cores / seconds:.0f} req/s of it")
 
 
 def print_memory(memory: dict[str, float]) -> None:
@@ -238,6 +257,8 @@ def main() -> None:
                                 "wrk"))
             loaded = stack_memory(live)
     print_table(rows, os.cpu_count() or 1)
+    print("\nthe machine's ceiling (everything shares its cores: the app, the stack, the publisher, Locust)")
+    print_capacity(rows, os.cpu_count() or 1)
     print_memory(loaded)
     print(f"  (idle, before the load: {sum(idle.values()):.1f} MiB in total)")
 
