@@ -57,12 +57,14 @@ def test_fault_that_fails_at_run_time_is_an_error_and_earlier_faults_are_undone(
     assert sidecars == []
 
 
-def test_load_spike_raises_the_request_rate_the_app_reports(
+def test_load_spike_shaped_by_a_locust_master_over_its_workers_raises_the_request_rate_the_app_reports(
     harness_stack: RunningStack, tmp_path: Path
 ) -> None:
+    # The master runs the shape and learns from the workers' "flowing" file when the spike's clock starts.
     scenario = Scenario.model_validate({
         "name": "spike",
-        "load": {"users": 1, "rate_per_user": 2, "shape": {"kind": "spike", "users": 10, "at": "0s", "duration": "2m"}},
+        "load": {"users": 1, "rate_per_user": 2, "shape": {"kind": "spike", "users": 10, "at": "0s", "duration": "2m"},
+                 "workers": 2},
         "baseline": "1m",
         "recovery": "2m",
         "expectations": [
