@@ -114,12 +114,12 @@ class LoadRun:
         self._flowing = output_dir / "flowing"
         self._flowing.unlink(missing_ok=True)
         self._log = (output_dir / "locust.log").open("w")
-        shape = load_processes.Shape(
+        locust_run = load_processes.LocustRun(
             target_url, profile.users, profile.rate_per_user, max(1, round(profile.max_seconds)), profile.max_requests,
             profile.workers, profile.change.argument() if profile.change is not None else "",
         )
         port = load_processes.free_port() if profile.workers > 1 else None
-        planned = load_processes.commands(shape, self._csv_prefix, self._flowing, port)
+        planned = load_processes.commands(locust_run, self._csv_prefix, self._flowing, port)
         self._workers: list[subprocess.Popen[bytes]] = []
         environment = processes.environment(run_id)
         try:

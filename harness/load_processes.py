@@ -55,7 +55,7 @@ def split_budget(total: int, workers: int) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class Shape:
+class LocustRun:
     """What Locust is asked to do, in its own terms."""
 
     target_url: str
@@ -76,30 +76,30 @@ class Commands:
     workers: tuple[tuple[str, ...], ...] = ()
 
 
-def commands(shape: Shape, csv_prefix: Path, flowing_file: Path, master_port: int | None = None) -> Commands:
+def commands(run: LocustRun, csv_prefix: Path, flowing_file: Path, master_port: int | None = None) -> Commands:
     """Command lines for `shape`: one Locust process, or a master on 127.0.0.1:`master_port` and its workers."""
     base = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--loglevel", "WARNING",
-            "--host", shape.target_url, "--rate-per-user", f"{shape.rate_per_user:g}", "--flowing-file", str(flowing_file)]
+            "--host", run.target_url, "--rate-per-user", f"{run.rate_per_user:g}", "--flowing-file", str(flowing_file)]
     main = [
-        *base, "--headless", "--only-summary", "-u", str(shape.users), "-r", str(shape.users),
-        "-t", f"{shape.seconds}s", "--stop-timeout", "1", "--max-requests", str(shape.max_requests),
+        *base, "--headless", "--only-summary", "-u", str(run.users), "-r", str(run.users),
+        "-t", f"{run.seconds}s", "--stop-timeout", "1", "--max-requests", str(run.max_requests),
         "--csv", str(csv_prefix), "--csv-full-history", "--exit-code-on-error", "0",
     ]
-    if shape.user_change:
-        main += ["--user-change", shape.user_change]
-    if shape.workers == 1:
+    if run.user_change:
+        main += ["--user-change", run.user_change]
+    if run.workers == 1:
         return Commands(tuple(main))
     if master_port is None:
         raise ValueError("a master and its workers need a port to meet on")
     main += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(master_port),
-             "--expect-workers", str(shape.workers), "--expect-workers-max-wait", str(WORKERS_CONNECT_SECONDS)]
+             "--expect-workers", str(run.workers), "--expect-workers-max-wait", str(WORKERS_CONNECT_SECONDS)]
     # A worker counts flowing after as many requests as it has users; it has about users / workers.
-    flowing_after = max(1, shape.users // shape.workers)
+    flowing_after = max(1, run.users // run.workers)
     workers = tuple(
         (*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port),
          "--max-requests", str(share), "--flowing-after", str(flowing_after),
-         "--end-after", str(shape.seconds + WORKERS_CONNECT_SECONDS + WORKER_END_SLACK_SECONDS))
-        for share in split_budget(shape.max_requests, shape.workers)
+         "--end-after", str(run.seconds + WORKERS_CONNECT_SECONDS + WORKER_END_SLACK_SECONDS))
+        for share in split_budget(run.max_requests, run.workers)
     )
     return Commands(tuple(main), workers)
 

@@ -12,7 +12,7 @@ from harness import load_processes
 from harness.cli import app
 from harness.errors import InvalidInput
 from harness.load import LoadProfile
-from harness.load_processes import Commands, Shape, check_workers, commands, split_budget
+from harness.load_processes import Commands, LocustRun, check_workers, commands, split_budget
 from harness.scenario import load_scenario
 
 EXPECT = "expectations: [{type: no_alerts}]"
@@ -24,7 +24,7 @@ def option(command: tuple[str, ...], name: str) -> str | None:
 
 
 def planned(workers: int, max_requests: int = 10_000, user_change: str = "") -> Commands:
-    return commands(Shape(TARGET, 100, 20.0, 40, max_requests, workers, user_change),
+    return commands(LocustRun(TARGET, 100, 20.0, 40, max_requests, workers, user_change),
                     Path("/tmp/run/locust"), Path("/tmp/run/flowing"), master_port=None if workers == 1 else 40123)
 
 
