@@ -173,7 +173,12 @@ class LoadRun:
             self._log.close()
 
     def running(self) -> bool:
-        return self._process.poll() is None
+        """Whether load is still being issued: the process that writes the statistics, and any worker, runs.
+
+        A master may outlive workers that have all spent their budget (Locust's master misses a quit
+        when two arrive at once); the load has ended all the same, and `stop()` ends the master.
+        """
+        return self._process.poll() is None and (not self._workers or any(w.poll() is None for w in self._workers))
 
     def record(self, start: float, end: float, ran_to_end: bool, steady_until: float | None = None) -> LoadRecord:
         """Whether requests kept being issued from `start` to `end` (wall clock), read from Locust's history.

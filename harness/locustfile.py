@@ -91,8 +91,9 @@ def _count(**_: Any) -> None:
     if _sent == _flowing_after and _flowing_file:
         _flowing_since = time.monotonic()
         Path(_flowing_file).touch()
-    if environment is not None and environment.runner is not None and _sent >= _budget:
-        environment.runner.quit()
+    if environment is not None and environment.runner is not None and _sent == _budget:
+        # Not from this user's own greenlet: stopping the users kills it, and the quit with it.
+        gevent.spawn(environment.runner.quit)
 
 
 def _flowing_moment() -> float | None:
