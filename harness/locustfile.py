@@ -81,17 +81,19 @@ _flowing_since: float | None = None
 _budget = 10_000
 _flowing_after = 1
 _flowing_file = ""
+_quitting = False
 
 
 @events.request.add_listener
 def _count(**_: Any) -> None:
-    global _sent, _flowing_since
+    global _sent, _flowing_since, _quitting
     _sent += 1
     environment = _environment
     if _sent == _flowing_after and _flowing_file:
         _flowing_since = time.monotonic()
         Path(_flowing_file).touch()
-    if environment is not None and environment.runner is not None and _sent == _budget:
+    if environment is not None and environment.runner is not None and _sent >= _budget and not _quitting:
+        _quitting = True
         # Not from this user's own greenlet: stopping the users kills it, and the quit with it.
         gevent.spawn(environment.runner.quit)
 
