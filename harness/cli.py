@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.status import Status
 from rich.table import Table
 
-from harness import gate, history, interrupts, leftovers, mutate, mutants, mutation_report
+from harness import gate, history, interrupts, leftovers, load_processes, mutate, mutants, mutation_report
 from harness.engine import Removal
 from harness.compression.files import check_with_promtool, compress_files
 from harness.progress import Transient
@@ -44,6 +44,12 @@ ScaleLimitsOption = Annotated[
                       "refuse: exit 2 instead; off: do not measure"),
 ]
 SCALE_LIMITS = ("lower", "refuse", "off")
+LoadWorkersOption = Annotated[
+    int | None,
+    typer.Option("--load-workers", envvar="HARNESS_LOAD_WORKERS",
+                 help="Locust processes issuing each scenario's load, overriding the scenario's load.workers: "
+                      "1 is one process; more runs Locust's distributed mode (a master and this many workers)"),
+]
 SuiteOption = Annotated[
     Path, typer.Option("--suite", envvar="HARNESS_SUITE",
                        help="suite file, or a suite's name in scenarios/suites (e.g. pre-launch)"),
@@ -65,6 +71,7 @@ def gate_command(
     scale: ScaleOption = None,
     lanes: LanesOption = None,
     scale_limits: ScaleLimitsOption = "lower",
+    load_workers: LoadWorkersOption = None,
     reports: ReportsOption = Path("reports"),
     history_file: HistoryOption = None,
     traceback: TracebackOption = False,
@@ -73,6 +80,7 @@ def gate_command(
 
     def work() -> int:
         suite_model, scenarios = _suite(suite, only)
+        scenarios = _with_load_workers(scenarios, load_workers)
         return _run(scenarios, suite_model.name, stack, _scale(scale, suite_model.scale), reports,
                     suite_model.lanes if lanes is None else lanes, scale_limits, history_file)
 
@@ -149,13 +157,15 @@ def run_command(
     scale: ScaleOption = None,
     lanes: LanesOption = None,
     scale_limits: ScaleLimitsOption = "lower",
+    load_workers: LoadWorkersOption = None,
     reports: ReportsOption = Path("reports"),
     history_file: HistoryOption = None,
     traceback: TracebackOption = False,
 ) -> None:
     """Run scenario files on the stack and write a report."""
-    _guarded(lambda: _run([load_scenario(path) for path in scenarios], "scenarios", stack, _scale(scale, None),
-                          reports, 1 if lanes is None else lanes, scale_limits, history_file), traceback)
+    _guarded(lambda: _run(_with_load_workers([load_scenario(path) for path in scenarios], load_workers), "scenarios",
+                          stack, _scale(scale, None), reports, 1 if lanes is None else lanes, scale_limits, history_file),
+             traceback)
 
 
 @app.command("compress")
@@ -351,6 +361,15 @@ def _scale(given: float | None, suite_scale: float | None) -> float:
     if not 1 <= given < float("inf"):
         raise InvalidInput(f"--scale: {given:g} is not a time scale; give 1 (real time) or more, e.g. --scale 20")
     return given
+
+
+def _with_load_workers(scenarios: list[Scenario], workers: int | None) -> list[Scenario]:
+    """The scenarios with their load spread over `workers` Locust workers (as they are when None)."""
+    if workers is None:
+        return scenarios
+    load_processes.check_workers(workers, "--load-workers")
+    return [scenario.model_copy(update={"load": scenario.load.model_copy(update={"workers": workers})})
+            for scenario in scenarios]
 
 
 def _folder(path: Path, option: str) -> None:

@@ -1,29 +1,31 @@
-"""Load: Locust, headless, in its own process, against the app's 127.0.0.1 published port.
+"""Load: Locust, headless, in its own process (or a master and workers), against the app's 127.0.0.1 published port.
 
-Locust brings gevent and monkey-patches the process it runs in; keeping it in a child process
+Locust brings gevent and monkey-patches the process it runs in; keeping it in child processes
 keeps that away from the harness. The load is bounded in users, rate, seconds and requests, and
-it never outlives the harness: the child stays in the harness's process group (a terminal's
-Ctrl-C reaches both), carries the run's markers (harness.processes) and dies with its parent.
+it never outlives the harness: each child stays in the harness's process group (a terminal's
+Ctrl-C reaches them all), carries the run's markers (harness.processes) and dies with its parent.
+One Locust process gives about a thousand requests a second; `workers` spreads the load over
+Locust's distributed mode (harness.load_processes), with the same bounds across the workers.
 """
 
 from __future__ import annotations
 
 import csv
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from harness import interrupts, polling, processes
+from harness import interrupts, load_processes, polling, processes
 from harness.errors import InvalidInput, LoadError
 from harness.timeline import Gap
 
-LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 #: Load delivered below this share of the load asked is a shortfall, reported and doubted.
 SHORTFALL = 0.95
 #: The shortest window over which load asked and delivered are compared.
 MIN_COMPARED_SECONDS = 10.0
+#: How long a Locust process has to end on SIGTERM before it is killed.
+STOP_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,13 @@ class LoadProfile:
     max_seconds: float = 120.0
     max_requests: int = 5_000
     change: UserChange | None = None
+    #: Locust processes issuing the requests: 1 is one process; more is a master and that many workers.
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if not (1 <= self.users <= 200 and 0 < self.rate_per_user <= 100):
             raise InvalidInput(f"load: users must be 1..200 and rate_per_user 0..100, got {self}")
+        load_processes.check_workers(self.workers, "load: workers")
         if self.change is not None and not (1 <= self.change.users <= 200 and 0 <= self.change.start <= self.change.end):
             raise InvalidInput(f"load: a {self.change.kind} needs 1..200 users and a start before its end, got {self.change}")
 
@@ -88,10 +93,13 @@ class LoadSummary:
     median_ms: float
     p95_ms: float
     requests_per_second: float
+    #: Locust processes that issued the requests (1: one process; more: workers under a master).
+    workers: int = 1
 
 
 class LoadRun:
-    """One Locust process; `stop()` ends it (it also ends by itself at its bounds, and when the harness dies).
+    """One Locust process, or a master and its workers; `stop()` ends them (they also end by themselves
+    at their bounds, and when the harness dies).
 
     Stop it in the thread that started it: Linux sends the parent-death signal when that thread ends.
     """
@@ -106,28 +114,33 @@ class LoadRun:
         self._flowing = output_dir / "flowing"
         self._flowing.unlink(missing_ok=True)
         self._log = (output_dir / "locust.log").open("w")
-        command = [
-            sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
-            "--host", target_url, "-u", str(profile.users), "-r", str(profile.users),
-            "-t", f"{max(1, round(profile.max_seconds))}s", "--stop-timeout", "1",
-            "--rate-per-user", str(profile.rate_per_user), "--max-requests", str(profile.max_requests),
-            "--csv", str(self._csv_prefix), "--csv-full-history", "--exit-code-on-error", "0", "--loglevel", "WARNING",
-            "--flowing-file", str(self._flowing),
-        ]
-        if profile.change is not None:
-            command += ["--user-change", profile.change.argument()]
+        locust_run = load_processes.LocustRun(
+            target_url, profile.users, profile.rate_per_user, max(1, round(profile.max_seconds)), profile.max_requests,
+            profile.workers, profile.change.argument() if profile.change is not None else "",
+        )
+        port = load_processes.free_port() if profile.workers > 1 else None
+        planned = load_processes.commands(locust_run, self._csv_prefix, self._flowing, port)
+        self._workers: list[subprocess.Popen[bytes]] = []
+        environment = processes.environment(run_id)
         try:
-            self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT,
-                                             env=processes.environment(run_id))
+            self._process = subprocess.Popen(planned.main, stdout=self._log, stderr=subprocess.STDOUT, env=environment)
+            for command in planned.workers:
+                self._workers.append(subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT,
+                                                      env=environment))
         except OSError as error:
+            self._end_processes()
             raise LoadError(f"could not start Locust: {error}") from error
 
     def wait_until_flowing(self, timeout: float = 30.0) -> None:
-        """Block until requests are completing (Locust takes a moment to start its users)."""
+        """Block until requests are completing (Locust takes a moment to start its users and workers)."""
 
         def flowing() -> bool:
             if self._process.poll() is not None:
                 raise LoadError(f"Locust exited (code {self._process.returncode}) before sending load; see {self._log.name}")
+            for index, worker in enumerate(self._workers):
+                if worker.poll() is not None:
+                    raise LoadError(f"Locust worker {index + 1} of {len(self._workers)} exited (code {worker.returncode}) "
+                                    f"before sending load; see {self._log.name}")
             return self._flowing.exists()
 
         try:
@@ -136,19 +149,36 @@ class LoadRun:
             raise LoadError(f"no request completed within {timeout:.0f} s of starting Locust; see {self._log.name}") from error
 
     def stop(self) -> LoadSummary:
-        with interrupts.shielded():
-            if self._process.poll() is None:
-                self._process.terminate()
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._log.close()
+        self._end_processes()
         return self._summary()
 
+    def _end_processes(self) -> None:
+        """End the master (or the one process) first, so that it stops handing out users, then the workers.
+
+        Locust ends at once on SIGTERM while a shape drives it, without telling its workers (its
+        statistics files are written every second, so nothing of them is lost); a worker ends within
+        a second of its own SIGTERM.
+        """
+        with interrupts.shielded():
+            started = [process for process in [getattr(self, "_process", None), *self._workers] if process is not None]
+            for process in started:
+                if process.poll() is None:
+                    process.terminate()
+            for process in started:
+                try:
+                    process.wait(timeout=STOP_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            self._log.close()
+
     def running(self) -> bool:
-        return self._process.poll() is None
+        """Whether load is still being issued: the process that writes the statistics, and any worker, runs.
+
+        A master may outlive workers that have all spent their budget (Locust's master misses a quit
+        when two arrive at once); the load has ended all the same, and `stop()` ends the master.
+        """
+        return self._process.poll() is None and (not self._workers or any(w.poll() is None for w in self._workers))
 
     def record(self, start: float, end: float, ran_to_end: bool, steady_until: float | None = None) -> LoadRecord:
         """Whether requests kept being issued from `start` to `end` (wall clock), read from Locust's history.
@@ -186,6 +216,7 @@ class LoadRun:
                         median_ms=_number(row["Median Response Time"]),
                         p95_ms=_number(row["95%"]),
                         requests_per_second=_number(row["Requests/s"]),
+                        workers=self.profile.workers,
                     )
         raise LoadError(f"Locust statistics in {stats} have no Aggregated row")
 

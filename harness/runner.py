@@ -93,7 +93,7 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     most_users = max(scenario.load.users, getattr(scenario.load.shape, "users", 0))
     budget = scenario.load.max_requests or request_budget(most_users, scenario.load.rate_per_user, total + 30)
     profile = LoadProfile(scenario.load.users, scenario.load.rate_per_user, total + 30, budget,
-                          _user_change(scenario, warmup + baseline, scale))
+                          _user_change(scenario, warmup + baseline, scale), scenario.load.workers)
     tolerance = interval + evaluation + 0.5
     witnesses = Witnesses(live, step=evaluation, tolerance=tolerance)
     witnesses.open()

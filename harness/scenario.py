@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
-from harness import schedule, yamlfile
+from harness import load_processes, schedule, yamlfile
 from harness.errors import InvalidInput
 from harness.faults import FaultSpec
 from harness.timescale import bounded, parse_duration
@@ -105,6 +105,13 @@ class Spike(_Strict):
 LoadShape = Annotated[Steady | Ramp | Spike, Field(discriminator="kind")]
 
 
+def _workers_here(value: int) -> int:
+    if value > load_processes.most_workers():
+        raise ValueError(f"at most {load_processes.most_workers()} on this machine "
+                         f"({load_processes.WORKERS_PER_CORE} a core); 1 runs Locust in one process")
+    return value
+
+
 class Load(_Strict):
     users: int = Field(default=4, ge=1, le=200)
     rate_per_user: float = Field(default=5.0, gt=0, le=100)
@@ -113,6 +120,11 @@ class Load(_Strict):
         description="a cap on requests; by default the scenario's timeline x users x rate, so load covers the whole run",
     )
     shape: LoadShape = Field(default_factory=Steady)
+    workers: Annotated[int, AfterValidator(_workers_here)] = Field(
+        default=1, ge=1,
+        description="Locust processes issuing the load: 1 is one process; more runs Locust's "
+                    "distributed mode, a master and this many workers; `--load-workers` overrides it",
+    )
 
     @property
     def change_window(self) -> tuple[timedelta, timedelta] | None:
@@ -121,13 +133,17 @@ class Load(_Strict):
             return None
         return self.shape.at, self.shape.at + self.shape.duration
 
-    def describe(self) -> str:
+    def _describe_users(self) -> str:
         steady = f"{self.users} users at {self.rate_per_user:g} req/s each"
         if isinstance(self.shape, Ramp):
             return f"{steady}, ramping to {self.shape.users} users over {self.shape.duration} from {self.shape.at}"
         if isinstance(self.shape, Spike):
             return f"{steady}, spiking to {self.shape.users} users at {self.shape.at} for {self.shape.duration}"
         return steady
+
+    def describe(self) -> str:
+        spread = f", from {self.workers} Locust workers" if self.workers > 1 else ""
+        return self._describe_users() + spread
 
 
 class ScheduledFault(_Strict):

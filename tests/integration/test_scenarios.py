@@ -57,12 +57,14 @@ def test_fault_that_fails_at_run_time_is_an_error_and_earlier_faults_are_undone(
     assert sidecars == []
 
 
-def test_load_spike_raises_the_request_rate_the_app_reports(
+def test_load_spike_shaped_by_a_locust_master_over_its_workers_raises_the_request_rate_the_app_reports(
     harness_stack: RunningStack, tmp_path: Path
 ) -> None:
+    # The master runs the shape and learns from the workers' "flowing" file when the spike's clock starts.
     scenario = Scenario.model_validate({
         "name": "spike",
-        "load": {"users": 1, "rate_per_user": 2, "shape": {"kind": "spike", "users": 10, "at": "0s", "duration": "2m"}},
+        "load": {"users": 1, "rate_per_user": 2, "shape": {"kind": "spike", "users": 10, "at": "0s", "duration": "2m"},
+                 "workers": 2},
         "baseline": "1m",
         "recovery": "2m",
         "expectations": [
@@ -79,12 +81,12 @@ def test_load_spike_raises_the_request_rate_the_app_reports(
     ], [v.detail for v in result.verdicts]
 
 
-def test_more_load_than_the_generator_can_give_is_a_shortfall_and_silence_is_not_verified(
+def test_more_load_than_the_generators_can_give_even_spread_over_workers_is_a_shortfall_and_silence_is_not_verified(
     harness_stack: RunningStack, tmp_path: Path
 ) -> None:
     scenario = Scenario.model_validate({
-        "name": "more-load-than-one-process-gives",
-        "load": {"users": 50, "rate_per_user": 100},
+        "name": "more-load-than-the-machine-gives",
+        "load": {"users": 50, "rate_per_user": 100, "workers": 2},
         "baseline": f"{int(12 * harness_stack.scale.factor)}s",  # 12 s of wall time at any scale
         "expectations": [{"type": "no_alerts"}],
     })
@@ -92,6 +94,7 @@ def test_more_load_than_the_generator_can_give_is_a_shortfall_and_silence_is_not
     result = run(harness_stack, scenario, tmp_path)
 
     assert result.load_shortfall.startswith("load asked 5000 req/s and got "), result.load_shortfall
+    assert result.load is not None and result.load.workers == 2
     (verdict,) = result.verdicts
-    assert verdict.status != "verified"
+    assert verdict.status == "inconclusive" and "load asked 5000 req/s and got " in verdict.detail, verdict.detail
     assert not result.passed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import subprocess
@@ -64,13 +65,14 @@ def test_the_load_generator_of_a_live_harness_is_not_an_orphan(spawned: list[sub
     assert [process.pid for process in processes.children() if process.run_id == "unit-live"] == [spawned[0].pid]
 
 
-def harness_starting_locust(run_id: str, seconds: float, output: Path) -> subprocess.Popen[bytes]:
-    """A harness process (standing in for `harness run`) that starts Locust, then waits."""
+def harness_starting_locust(run_id: str, seconds: float, output: Path, workers: int = 1) -> subprocess.Popen[bytes]:
+    """A harness process (standing in for `harness run`) that starts Locust (one process or a master and workers), then waits."""
     script = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
         from harness.load import LoadProfile, LoadRun
-        load = LoadRun({DEAD_TARGET!r}, LoadProfile(1, 1.0, {seconds}, 1000), Path({str(output)!r}), run_id={run_id!r})
+        profile = LoadProfile(2, 1.0, {seconds}, 1000, workers={workers})
+        load = LoadRun({DEAD_TARGET!r}, profile, Path({str(output)!r}), run_id={run_id!r})
         time.sleep(120)
     """)
     return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -102,3 +104,23 @@ def test_locust_stops_at_its_own_time_limit_though_its_target_is_gone(tmp_path: 
     finally:
         harness.kill()
         harness.wait()
+    # Requests that got no answer were issued, and failed: the load did not go quiet, the target did.
+    with (tmp_path / "locust_stats.csv").open() as handle:
+        (total,) = [row for row in csv.DictReader(handle) if row["Name"] == "Aggregated"]
+    assert int(total["Request Count"]) > 0 and total["Failure Count"] == total["Request Count"]
+
+
+def test_a_master_and_its_workers_are_the_harnesses_children_and_all_die_at_once_with_it(tmp_path: Path) -> None:
+    harness = harness_starting_locust("unit-distributed", 120, tmp_path, workers=2)
+    try:
+        polling.wait_for(lambda: len(locust_pids("unit-distributed")) == 3, timeout=10,
+                         describe="a Locust master and 2 workers running")
+        polling.wait_for((tmp_path / "flowing").exists, timeout=20, describe="the workers' requests completing")
+        assert {process.starter for process in of_run("unit-distributed")} == {harness.pid}
+        assert not [process for process in processes.orphans() if process.run_id == "unit-distributed"]
+    finally:
+        harness.kill()
+        harness.wait()
+
+    polling.wait_for(lambda: not locust_pids("unit-distributed"), timeout=3,
+                     describe="the master and every worker gone with their harness")
