@@ -2,7 +2,8 @@
 
     HarnessError
     ├── InvalidInput         the user's files or options are wrong (exit 2)
-    │   └── ConfigError      a stack, rule or Alertmanager file cannot be used as written
+    │   ├── ConfigError      a stack, rule or Alertmanager file cannot be used as written
+    │   └── EngineUrlError   an --engine (or a suite's `engines:`) is not a Docker engine the harness can use
     └── RunFailure           something broke while running (exit 2)
         ├── EngineUnavailable    no Docker engine answers
         ├── ImageBuildError      an image could not be pulled or built
@@ -28,6 +29,10 @@ class InvalidInput(HarnessError):
 
 class ConfigError(InvalidInput):
     """A stack, rule or Alertmanager file cannot be used as written."""
+
+
+class EngineUrlError(InvalidInput):
+    """An engine URL the harness cannot use: not unix:// or tcp:// on this machine, or given twice."""
 
 
 class RunFailure(HarnessError):

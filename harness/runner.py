@@ -51,6 +51,9 @@ class ScenarioResult:
     load_delivery: tuple[float | None, float | None] = (None, None)
     #: `load asked … and got …` when it got less than 95 % of it.
     load_shortfall: str = ""
+    #: The lane it ran in (1, 2, ...; 0: it did not run) and the Docker engine that lane's stack ran on.
+    lane: int = 0
+    engine: str = ""
 
     @property
     def passed(self) -> bool:
