@@ -49,7 +49,6 @@ class Engine:
     def testcontainers_kw(self) -> dict[str, Any]:
         """`docker_client_kw` for testcontainers, which otherwise reads DOCKER_HOST: lanes run in threads
         side by side, so the engine is passed to each client rather than set in the environment."""
-        _used.add(self.url)
         return {} if self.is_default else {"environment": {"DOCKER_HOST": self.url}}
 
     def where(self, name: str) -> str:
