@@ -134,10 +134,14 @@ def _run_gate(
     existed = run_dir.exists()
     evidence.make_private(run_dir)
     try:
-        if len(placement.engines) > 1 or not placement.primary.is_default:
-            progress(f"checking the Docker engines: {', '.join(placement.urls)}")
-        engines.check(placement)
         prepared = prepare(scenarios, stack_path, scale, run_dir, progress)
+        try:
+            if len(placement.engines) > 1 or not placement.primary.is_default:
+                progress(f"checking the Docker engines: {', '.join(placement.urls)}")
+            engines.check(placement)
+        except BaseException:
+            prepared.rendered.discard()  # the private folder with the real secrets
+            raise
     except HarnessError:
         if not existed:  # a refused run leaves nothing behind: no folder without a report in it
             shutil.rmtree(run_dir, ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import docker.utils
@@ -102,12 +103,15 @@ def test_every_engine_that_does_not_answer_is_named(tmp_path: Path) -> None:
 def test_a_gate_with_an_engine_that_does_not_answer_refuses_before_anything_starts(tmp_path: Path) -> None:
     _, scenarios = load_suite_file(ROOT / "scenarios" / "suites" / "default.yml")
     dead = f"unix://{tmp_path}/dead.sock"
+    private = Path(tempfile.gettempdir()).glob
+    before = set(private(f"harness-configs-{os.getpid()}-*"))
 
     with pytest.raises(EngineUnavailable, match=dead):
         run_gate(scenarios, "default", ROOT / "compose" / "docker-compose.yml", TimeScale(20), tmp_path / "reports",
                  placement=engines.placement([dead]))
 
     assert not any((tmp_path / "reports").iterdir())  # no run folder: nothing ran
+    assert set(private(f"harness-configs-{os.getpid()}-*")) == before  # nor the stack's real secrets
 
 
 def test_a_suites_engines_are_checked_naming_file_and_line(tmp_path: Path) -> None:
