@@ -136,9 +136,9 @@ def _run_gate(
     try:
         prepared = prepare(scenarios, stack_path, scale, run_dir, progress)
         try:
-            if len(placement.engines) > 1 or not placement.primary.is_default:
+            if placement != engines.placement():  # the default engine alone is checked as it is used, as ever
                 progress(f"checking the Docker engines: {', '.join(placement.urls)}")
-            engines.check(placement)
+                engines.check(placement)
         except BaseException:
             prepared.rendered.discard()  # the private folder with the real secrets
             raise
