@@ -364,7 +364,7 @@ def _run(
         mark = {"verified": "[green]pass[/]", "skipped": "[yellow]SKIPPED[/]",
                 "inconclusive": "[yellow]INCONCLUSIVE[/]"}.get(result.status, "[red]FAIL[/]")
         slower = f" (at ×{result.scale:g}, not ×{scale:g})" if result.scale != scale else ""
-        where = f" (lane {result.lane} on {result.engine})" if len(run.placements) > 1 and result.engine else ""
+        where = f" (lane {result.lane} on {result.engine})" if len(set(run.engines)) > 1 and result.engine else ""
         console.print(f"{mark} {result.scenario.name}{slower}{where}", highlight=False)
         for verdict in result.verdicts:
             sign = {"verified": "[green]✓[/]", "inconclusive": "[yellow]?[/]"}.get(verdict.status, "[red]✗[/]")

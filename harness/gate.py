@@ -188,6 +188,9 @@ def _run_gate(
                                         tuple(scenarios[index].name for index in indices))
                           for number, indices in enumerate(plan, start=1)]
         used = placement.used_by(len(plan))
+        if len(placement.engines) > len(used):
+            idle = ", ".join(placement.urls[len(used):])
+            progress(f"{len(plan)} lane(s) for {len(placement.engines)} engines: nothing runs on {idle}")
         if len(used) > 1:
             run.copies = _images_everywhere(stack, used, progress)
         if len(plan) == 1:
