@@ -1,12 +1,14 @@
 """Benchmark (not a test): run a suite N times in a row and measure how much its verdicts and times move.
 
     .venv/bin/python benchmarks/flakes.py [scenarios/suites/pre-launch.yml] [--runs 5] [--scale N] [--lanes N]
-                                          [--only NAME ...] [--save runs.json]
+                                          [--only NAME ...] [--save runs.json] [--reports DIR]
 
 Prints, per scenario: how many runs agreed on every verdict (status of each expectation), the
 verdicts that moved, and for each timed expectation (fires, delivered, resolves) the spread of its
 measured time over the runs (min / median / max, and max - min). Any disagreement is a bug to find:
-the same stack and the same load must give the same verdicts. `--save` keeps every run's figures.
+the same stack and the same load must give the same verdicts. `--save` keeps every run's figures,
+`--reports` every run's report folder (the evidence to find the bug with). A run the gate could not
+finish (a broken stack, say) is counted as a run whose scenarios all disagree, and the next one starts.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import argparse
 import json
 import statistics
 import tempfile
+import traceback
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from harness import engine, polling
+from harness.errors import HarnessError
 from harness.gate import run_gate
 from harness.scenario import load_suite_file
 from harness.timescale import TimeScale
@@ -27,17 +31,22 @@ from harness.timescale import TimeScale
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def one_run(suite_path: Path, only: list[str], scale: float | None, lanes: int | None) -> dict[str, Any]:
+def one_run(suite_path: Path, only: list[str], scale: float | None, lanes: int | None, reports: Path) -> dict[str, Any]:
     suite, scenarios = load_suite_file(suite_path)
     if only:
         scenarios = [s for s in scenarios if s.name in only or set(only) & set(s.tags)]
     factor = TimeScale(scale or suite.scale or 20.0)
     started = polling.monotonic()
-    with tempfile.TemporaryDirectory() as reports:
-        report, _ = run_gate(scenarios, suite.name, ROOT / "compose/docker-compose.yml", factor, Path(reports),
+    try:
+        report, _ = run_gate(scenarios, suite.name, ROOT / "compose/docker-compose.yml", factor, reports,
                              lanes=lanes or suite.lanes)
+    except HarnessError as error:
+        traceback.print_exc()
+        return {"wall_seconds": polling.monotonic() - started, "error": f"{type(error).__name__}: {error}",
+                "scenarios": {}}
     return {
         "wall_seconds": polling.monotonic() - started,
+        "run_id": report.run_id,
         "scenarios": {
             result.scenario.name: {
                 "status": result.status,
@@ -51,7 +60,10 @@ def one_run(suite_path: Path, only: list[str], scale: float | None, lanes: int |
 
 def summarise(runs: list[dict[str, Any]]) -> int:
     """Print agreement and spreads; return the number of scenarios whose verdicts moved."""
-    names = list(runs[0]["scenarios"])
+    names = list(dict.fromkeys(name for run in runs for name in run["scenarios"]))
+    for number, run in enumerate(runs, start=1):
+        if run.get("error"):
+            print(f"run {number} did not finish: {run['error']}")
     moved = 0
     for name in names:
         seen = [run["scenarios"].get(name) for run in runs]
@@ -88,14 +100,19 @@ def main() -> int:
     parser.add_argument("--lanes", type=int, default=None)
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--save", type=Path, default=None)
+    parser.add_argument("--reports", type=Path, default=None, help="keep each run's report folder here")
     args = parser.parse_args()
     engine.configure_testcontainers()
     runs = []
-    for number in range(1, args.runs + 1):
-        print(f"run {number}/{args.runs} ...", flush=True)
-        runs.append(one_run(args.suite, args.only, args.scale, args.lanes))
-        if args.save:
-            args.save.write_text(json.dumps(runs, indent=2))
+    with tempfile.TemporaryDirectory() as scratch:
+        reports = args.reports or Path(scratch)
+        for number in range(1, args.runs + 1):
+            print(f"run {number}/{args.runs} ...", flush=True)
+            runs.append(one_run(args.suite, args.only, args.scale, args.lanes, reports))
+            print(f"run {number}/{args.runs}: {runs[-1].get('error') or 'finished'} "
+                  f"({runs[-1]['wall_seconds'] / 60:.1f} min)", flush=True)
+            if args.save:
+                args.save.write_text(json.dumps(runs, indent=2))
     return 1 if summarise(runs) else 0
 
 

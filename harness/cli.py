@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.status import Status
+from rich.table import Table
 
-from harness import engines, gate, image_copy, interrupts, leftovers, mutate, mutants, mutation_report
+from harness import engines, gate, history, image_copy, interrupts, leftovers, mutate, mutants, mutation_report
 from harness.engine import Removal
 from harness.engines import Placement
 from harness.compression.files import check_with_promtool, compress_files
+from harness.progress import Transient
 from harness.errors import HarnessError, InvalidInput, LeftBehind
 from harness.scenario import Scenario, Suite, load_scenario, load_suite_file, suite_path
 from harness.stack import image_tags, prepare_images, prepare_sidecar_image
@@ -52,6 +56,11 @@ EnginesOption = Annotated[
                       "spread lanes over engines, lane i on engine i mod their number (env: space-separated); "
                       "default: the one DOCKER_HOST names"),
 ]
+HistoryOption = Annotated[
+    Path | None,
+    typer.Option("--history", envvar="HARNESS_HISTORY",
+                 help="SQLite file each run's per-expectation figures are appended to (default: REPORTS/history.sqlite)"),
+]
 DEFAULT_STACK = Path("compose/docker-compose.yml")
 DEFAULT_SUITE = Path("scenarios/suites/default.yml")
 
@@ -66,6 +75,7 @@ def gate_command(
     scale_limits: ScaleLimitsOption = "lower",
     engine: EnginesOption = [],
     reports: ReportsOption = Path("reports"),
+    history_file: HistoryOption = None,
     traceback: TracebackOption = False,
 ) -> None:
     """Run a suite (the default gate when none is named) on the stack and write a report."""
@@ -73,7 +83,7 @@ def gate_command(
     def work() -> int:
         suite_model, scenarios = _suite(suite, only)
         return _run(scenarios, suite_model.name, stack, _scale(scale, suite_model.scale), reports,
-                    suite_model.lanes if lanes is None else lanes, scale_limits,
+                    suite_model.lanes if lanes is None else lanes, scale_limits, history_file,
                     engines.placement(engine or suite_model.engines))
 
     _guarded(work, traceback)
@@ -118,7 +128,7 @@ def mutate_command(
             with console.status("baseline") as status:
                 run, path = mutate.run_mutation(
                     scenarios, suite_model.name, stack, TimeScale(factor), reports,
-                    lambda message: (status.update(message[:120]), _progress(message)), run_id, width,
+                    _shown_in(status), run_id, width,
                     chosen_kinds, every, max_mutants,
                 )
         except HarnessError:
@@ -151,11 +161,13 @@ def run_command(
     scale_limits: ScaleLimitsOption = "lower",
     engine: EnginesOption = [],
     reports: ReportsOption = Path("reports"),
+    history_file: HistoryOption = None,
     traceback: TracebackOption = False,
 ) -> None:
     """Run scenario files on the stack and write a report."""
     _guarded(lambda: _run([load_scenario(path) for path in scenarios], "scenarios", stack, _scale(scale, None),
-                          reports, 1 if lanes is None else lanes, scale_limits, engines.placement(engine)), traceback)
+                          reports, 1 if lanes is None else lanes, scale_limits, history_file,
+                          engines.placement(engine)), traceback)
 
 
 @app.command("compress")
@@ -266,6 +278,29 @@ def images_command(stack: StackOption = DEFAULT_STACK, engine: EnginesOption = [
     _guarded(work, traceback)
 
 
+@app.command("history")
+def history_command(
+    history_file: Annotated[Path, typer.Option("--history", envvar="HARNESS_HISTORY", help="the history file")] = Path(
+        "reports/history.sqlite"),
+    last: Annotated[int, typer.Option("--last", min=2, max=100, help="runs to show per expectation")] = history.WINDOW,
+    scenario: Annotated[list[str], typer.Option("--scenario", help="show only this scenario")] = [],
+    traceback: TracebackOption = False,
+) -> None:
+    """Detection and delivery times over the last runs; exit 1 if a regression or a flake shows."""
+
+    def work() -> int:
+        trends = [t for t in history.trends(history.load(history_file), last) if not scenario or t.scenario in scenario]
+        if not trends:
+            raise InvalidInput(f"{history_file}: no recorded run" + (f" of {', '.join(scenario)}" if scenario else ""))
+        Console(soft_wrap=True).print(history_table(trends))
+        flagged = [t for t in trends if t.regression or t.flake]
+        console.print(f"{len(trends)} expectation(s); {sum(bool(t.regression) for t in trends)} regression(s), "
+                      f"{sum(bool(t.flake) for t in trends)} flake(s)", highlight=False)
+        return 1 if flagged else 0
+
+    _guarded(work, traceback)
+
+
 @app.command("sweep")
 def sweep_command(
     check: Annotated[bool, typer.Option("--check", help="only list leftovers; exit 1 if there are any")] = False,
@@ -323,11 +358,14 @@ def _suite(given: Path, only: list[str]) -> tuple[Suite, list[Scenario]]:
 
 def _run(
     scenarios: list[Scenario], name: str, stack: Path, scale: float, reports: Path, lanes: int,
-    scale_limits: str = "lower", placement: Placement | None = None,
+    scale_limits: str = "lower", history_file: Path | None = None, placement: Placement | None = None,
 ) -> int:
     if scale_limits not in SCALE_LIMITS:
         raise InvalidInput(f"--scale-limits: {scale_limits!r} is not one of {', '.join(SCALE_LIMITS)}")
     _folder(reports, "--reports")
+    history_file = history_file or reports / "history.sqlite"
+    if history_file.is_dir():
+        raise InvalidInput(f"--history {history_file}: the history must be a file, and this is a folder")
     placement = placement or engines.placement()
     run_id = gate.new_run_id()
     side_by_side = f" in {lanes} lanes" if lanes > 1 else ""
@@ -337,7 +375,7 @@ def _run(
         with console.status("starting") as status:
             run, path = gate.run_gate(
                 scenarios, name, stack, TimeScale(scale), reports,
-                lambda message: (status.update(message[:120]), _progress(message)), run_id, lanes,
+                _shown_in(status), run_id, lanes,
                 scale_limits,  # type: ignore[arg-type]
                 placement=placement,
             )
@@ -374,12 +412,39 @@ def _run(
         if result.skipped:
             console.print(shown(f"    [yellow]{result.skipped}[/]"))
     console.print(f"report: {path}")
+    history.record(history_file, history.rows_of(run, [stack.parent]), name, run.passed)
+    console.print(f"history: {history_file} (`harness history --history {history_file}` compares the runs)",
+                  highlight=False)
     console.print("[bold green]VERIFIED[/]" if run.passed else "[bold red]NOT VERIFIED[/]")
     return 0 if run.passed else 1
 
 
+def history_table(trends: list[history.Trend]) -> Table:
+    table = Table(box=None, pad_edge=False)
+    for column in ("scenario", "expectation", "scale", "runs", "times (oldest → latest)", "latest", "flags"):
+        table.add_column(column)
+    for trend in trends:
+        latest = trend.times[-1]
+        flags = "; ".join(flag for flag in (trend.regression, trend.flake) if flag)
+        table.add_row(trend.scenario, trend.expectation, f"×{trend.scale:g}", trend.statuses,
+                      history.sparkline(trend.times), "–" if latest is None else f"{latest:.1f} s",
+                      f"[red]{flags}[/]" if flags else "")
+    return table
+
+
 def _progress(message: str) -> None:
     console.log(message)
+
+
+def _shown_in(status: Status) -> Callable[[str], None]:
+    """Progress on the status line; kept in the log too, unless it is a passing state (what a scenario waits for)."""
+
+    def show(message: str) -> None:
+        status.update(message[:120])
+        if not isinstance(message, Transient):
+            _progress(message)
+
+    return show
 
 
 def _guarded(work: object, traceback: bool) -> NoReturn:

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Literal
 
 from harness import engines, evidence, image_copy, limits, measurements, polling, references, report, runner
+from harness.progress import prefixed
 from harness.check.run import CheckResult, add_live, check as check_configs
 from harness.engine import Engine, default as default_engine
 from harness.engines import Placement
-from harness.errors import ConfigError, HarnessError, RunFailure
+from harness.errors import ConfigError, HarnessError, RunFailure, StackError
 from harness.redaction import Secrets
 from harness.report import LanePlacement, RunReport
 from harness.scenario import Scenario
@@ -275,7 +276,10 @@ class _Lane:
 def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> None:
     """Run the lane's scenarios in order on one stack, booting a new one where a scenario asks for it."""
     factors = [scale.factor for scale in lane.scales]
-    for number, segment in enumerate(stack_segments(indices, scenarios, factors)):
+    segments = stack_segments(indices, scenarios, factors)
+    number = -1
+    while segments:
+        segment, number = segments.pop(0), number + 1
         run_id = lane.run_id if number == 0 else f"{lane.run_id}-{number}"
         scale = lane.scales[segment[0]]
         with contextlib.ExitStack() as exit_stack:
@@ -291,7 +295,12 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
             for position, index in enumerate(segment):
                 scenario = scenarios[index]
                 if position:
-                    runner.reset(live, lane.progress)
+                    try:
+                        runner.reset(live, lane.progress)
+                    except StackError as error:  # what the last scenario left must not weigh on the next
+                        lane.progress(f"{error}; {scenario.name} and the rest of the lane get a fresh stack")
+                        segments.insert(0, segment[position:])
+                        break
                 result = runner.run_scenario(live, scenario, lane.run_dir / scenario.name, lane.progress)
                 result.lane, result.engine = lane.number, lane.engine.url
                 lane.results[index] = result
@@ -322,7 +331,7 @@ def _run_lanes_side_by_side(
     results: dict[int, runner.ScenarioResult], placement: Placement,
 ) -> None:
     lanes = [
-        _Lane(stack, renders, scales, f"{run_id}-lane{number}", run_dir, _prefixed(progress, f"lane {number}"), run,
+        _Lane(stack, renders, scales, f"{run_id}-lane{number}", run_dir, prefixed(progress, f"lane {number}"), run,
               results, BOOT_LOCK, number, placement.for_lane(number - 1))
         for number in range(1, len(plan) + 1)
     ]
@@ -353,7 +362,3 @@ def _measure(
     for line in figures.lines():
         progress(f"measured: {line}")
     return figures
-
-
-def _prefixed(progress: Progress, prefix: str) -> Progress:
-    return lambda message: progress(f"{prefix}: {message}")

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import yaml
 
 from harness import evidence, gate, mutation_report, polling
+from harness.progress import prefixed
 from harness.check.waivers import WAIVER_FILE
 from harness.errors import HarnessError, InvalidInput, RunFailure
 from harness.mutants import INCONCLUSIVE, Applied, SkippedKind, StackFiles, Symptom, VerdictLike, choose
@@ -227,7 +228,7 @@ def _baseline(run: MutationRun, scenarios: list[Scenario], stack_path: Path, sca
     started = polling.monotonic()
     try:
         report, path = gate.run_gate(scenarios, run.suite, stack_path, scale, run.directory / "baseline",
-                                     _prefixed(progress, "baseline"), f"{run.run_id}-base", lanes)
+                                     prefixed(progress, "baseline"), f"{run.run_id}-base", lanes)
     finally:
         run.baseline_seconds = polling.monotonic() - started
     run.baseline_passed, run.baseline_report = report.passed, path
@@ -278,7 +279,7 @@ def _run_mutant(run: MutationRun, mutant: MutantRun, files: StackFiles, scenario
                 progress: Progress) -> None:
     folder = run.directory / "mutants" / mutant.name
     started = polling.monotonic()
-    prefixed = _prefixed(progress, mutant.name)
+    said = prefixed(progress, mutant.name)
     # The stack runs from a private copy with the real secrets; the run folder keeps a redacted one.
     private = evidence.private_folder("harness-mutant-")
     try:
@@ -290,9 +291,9 @@ def _run_mutant(run: MutationRun, mutant: MutantRun, files: StackFiles, scenario
         mutant.outcome, mutant.reason = "error", f"could not make the mutant's stack: {type(error).__name__}: {error}"
         return
     try:
-        prefixed(f"{mutant.applied.file} {mutant.applied.where}: {mutant.applied.change}")
+        said(f"{mutant.applied.file} {mutant.applied.where}: {mutant.applied.change}")
         # The baseline passed, so it had no error-level finding: any the mutant has is the mutant's.
-        report, path = gate.run_gate(mutant.applied.scenarios(scenarios), run.suite, compose, scale, folder, prefixed,
+        report, path = gate.run_gate(mutant.applied.scenarios(scenarios), run.suite, compose, scale, folder, said,
                                      f"{run.run_id}-m{mutant.number:02d}", 1, refuse_on_check_errors=True,
                                      shown_stack=str(folder / "stack" / compose.name))
     except HarnessError as error:
@@ -312,7 +313,3 @@ def _run_mutant(run: MutationRun, mutant: MutantRun, files: StackFiles, scenario
     # Name the files where a reader finds them: the redacted copy, not the private one that is gone.
     reason = run.secrets.scrub(result.reason).replace(str(private / "stack"), str(folder / "stack"))
     mutant.outcome, mutant.reason = result.outcome, reason
-
-
-def _prefixed(progress: Progress, prefix: str) -> Progress:
-    return lambda message: progress(f"{prefix}: {message}")

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from harness import expectations, judges, polling, schedule
+from harness import expectations, judges, polling, schedule, waiting
+from harness.progress import Transient
 from harness.configs import PrometheusSettings
 from harness.errors import FaultError, FaultSkipped, HarnessError, StackError
 from harness.expectations import Evidence, Moments, Verdict
@@ -112,8 +113,14 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
             progress(f"{scenario.name}: baseline {baseline:.1f} s under {scenario.load.describe()}")
             polling.sleep(baseline)
             fault_start = baseline_start + baseline + window_start
+
+            def watch() -> None:
+                line = waiting.during_faults(scenario, observer.timeline(), fault_start, polling.now(), scale)
+                if line:
+                    progress(Transient(f"{scenario.name}: {line}"))
+
             for event in schedule.plan(scenario.faults, baseline_start + baseline, scale):  # type: ignore[arg-type]
-                polling.sleep(event.t - polling.now())
+                _sleep_until(event.t, watch)
                 scheduled = event.scheduled  # type: ignore[assignment]
                 if event.action == "start":
                     progress(f"{scenario.name}: fault on: {scheduled.fault.describe()}")
@@ -125,10 +132,16 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
                     active = [other for other in active if other is not scheduled]
                     observer.mark("fault", scheduled.fault.kind, "off")
                     progress(f"{scenario.name}: fault off: {scheduled.fault.kind}")
-            polling.sleep(baseline_start + baseline + window_end - polling.now())
+            _sleep_until(baseline_start + baseline + window_end, watch)
             fault_end = baseline_start + baseline + window_end if scenario.has_stimulus else polling.now()
             progress(f"{scenario.name}: recovery, up to {recovery:.1f} s")
-            _wait_recovery(live, scenario, observer, fault_end, recovery)
+
+            def watch_recovery() -> None:
+                line = waiting.during_recovery(scenario, observer.timeline(), fault_end, polling.now(), scale)
+                if line:
+                    progress(Transient(f"{scenario.name}: {line}"))
+
+            _wait_recovery(live, scenario, observer, fault_end, recovery, watch_recovery)
             moments = Moments(baseline_start, fault_start if scenario.has_stimulus else polling.now(), fault_end,
                               polling.now())
             load_ran_to_end = load.running()
@@ -214,8 +227,12 @@ def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:
     timeout = RESET_TIMEOUT_FACTOR * (max(windows, default=0) + group_interval) + 10
     progress(f"resetting the stack (up to {timeout:.0f} s)")
 
+    loud: list[str] = []
+
     def quiet() -> bool:
-        return not live.prometheus.unhealthy_targets() and not live.prometheus.alerts()
+        loud[:] = [f"target {target} not up" for target in live.prometheus.unhealthy_targets()]
+        loud.extend(f"alert {alert.name} {alert.state} since {alert.active_at}" for alert in live.prometheus.alerts())
+        return not loud
 
     try:
         polling.wait_for(quiet, timeout=timeout, interval=0.5, on_error=(StackError,),
@@ -224,11 +241,20 @@ def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:
         polling.wait_for(quiet, timeout=timeout, interval=0.5, on_error=(StackError,),
                          describe="every target up and no alert active after the restart")
     except polling.Timeout as error:
-        raise StackError(f"could not reset the stack between scenarios: {error}") from error
+        still = f"; still: {', '.join(loud)}" if loud else ""
+        raise StackError(f"could not reset the stack between scenarios: {error}{still}") from error
     live.sink.clear()
 
 
-def _wait_recovery(live: RunningStack, scenario: Scenario, observer: Observer, fault_end: float, recovery: float) -> None:
+def _sleep_until(t: float, watch: Callable[[], None], every: float = 0.5) -> None:
+    """Sleep until wall-clock `t`, saying every `every` seconds what the scenario waits for."""
+    while (left := t - polling.now()) > 0:
+        watch()
+        polling.sleep(min(every, left))
+
+
+def _wait_recovery(live: RunningStack, scenario: Scenario, observer: Observer, fault_end: float, recovery: float,
+                   watch: Callable[[], None] = lambda: None) -> None:
     """End the recovery early once every resolution the scenario expects has been seen, and its notifications.
 
     Not while an alert that must not be delivered is still active: an inhibition or a silence
@@ -236,7 +262,7 @@ def _wait_recovery(live: RunningStack, scenario: Scenario, observer: Observer, f
     """
     resolving = [e.alert for e in scenario.expectations if isinstance(e, AlertResolves)]
     if not resolving:
-        polling.sleep(recovery)
+        _sleep_until(polling.now() + recovery, watch)
         return
     suppressed = [e.alert for e in scenario.expectations if isinstance(e, AlertNotDelivered)]
     receivers = {e.alert: set(e.receivers) for e in scenario.expectations if isinstance(e, AlertDelivered)}
@@ -244,6 +270,7 @@ def _wait_recovery(live: RunningStack, scenario: Scenario, observer: Observer, f
     group_wait = live.scale.compress(settings.group_wait).total_seconds()
 
     def settled() -> bool:
+        watch()
         timeline = observer.timeline()
         now = polling.now()
         for alert in [*resolving, *suppressed]:

@@ -5,6 +5,7 @@ Interrupted and killed runs: test_hard_stops.py."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,11 @@ def test_a_rule_file_prometheus_never_loads_fails_the_gate_though_every_scenario
     assert "disk.yml:1: rule file disk.yml: no `rule_files` pattern" in " ".join(result.stderr.split())
     assert "NOT VERIFIED" in result.stderr
     assert our_containers(tmp_path / "reports") == []
+    history = subprocess.run([sys.executable, "-m", "harness.cli", "history", "--history",
+                              str(tmp_path / "reports" / "history.sqlite")], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "COLUMNS": "250"})
+    assert history.returncode == 0, history.stderr
+    assert "target-down" in history.stdout and "TargetDown" in history.stdout
 
 
 def test_a_scenario_asking_for_a_fresh_stack_runs_on_a_new_one(tmp_path: Path) -> None:
