@@ -32,7 +32,7 @@ def test_default_gate_verifies_the_default_stack_on_two_stacks_on_two_engines_an
     assert "lane 1: stack healthy" in result.stderr and "lane 2: stack healthy" in result.stderr
     # The images it missed were copied (a fresh engine misses them all), and it says so.
     assert f"to {second_engine.url} in" in result.stderr or f"every image already on {second_engine.url}" in result.stderr
-    (run_dir,) = tmp_path.iterdir()
+    (run_dir,) = [folder for folder in tmp_path.iterdir() if folder.is_dir()]  # beside it: history.sqlite
     report = json.loads((run_dir / "report.json").read_text())
     assert report["lanes"] == 2
     assert report["engines"] == [first.url, second_engine.url]
