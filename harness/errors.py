@@ -5,7 +5,7 @@
     │   ├── ConfigError      a stack, rule or Alertmanager file cannot be used as written
     │   └── EngineUrlError   an --engine (or a suite's `engines:`) is not a Docker engine the harness can use
     └── RunFailure           something broke while running (exit 2)
-        ├── EngineUnavailable    no Docker engine answers
+        ├── EngineUnavailable    a Docker engine does not answer (its URL named)
         ├── ImageBuildError      an image could not be pulled or built
         ├── StackError           a container did not start or never became healthy
         ├── LoadError            the load generator could not run
@@ -40,7 +40,7 @@ class RunFailure(HarnessError):
 
 
 class EngineUnavailable(RunFailure):
-    """No Docker engine answers."""
+    """A Docker engine does not answer; the message names its URL and what failed."""
 
 
 class ImageBuildError(RunFailure):
