@@ -6,7 +6,7 @@
     │   └── EngineUrlError   an --engine (or a suite's `engines:`) is not a Docker engine the harness can use
     └── RunFailure           something broke while running (exit 2)
         ├── EngineUnavailable    a Docker engine does not answer (its URL named)
-        ├── ImageBuildError      an image could not be pulled or built
+        ├── ImageBuildError      an image could not be pulled, built or copied to another engine
         ├── StackError           a container did not start or never became healthy
         ├── LoadError            the load generator could not run
         ├── LeftBehind           clean-up could not remove everything a run started (names what is left)
@@ -44,7 +44,7 @@ class EngineUnavailable(RunFailure):
 
 
 class ImageBuildError(RunFailure):
-    """An image could neither be pulled nor built."""
+    """An image could neither be pulled nor built, or not copied to another engine."""
 
 
 class StackError(RunFailure):
