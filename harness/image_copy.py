@@ -10,6 +10,7 @@ same image ID: a stale image under the same tag is replaced.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +84,9 @@ def copy_images(tags: list[str], source: Engine, target: Engine, progress: Progr
     finally:
         reader.close()
         writer.close()
+    # Hundreds of MB just written sit in the page cache; written back later, they would show as host CPU
+    # busy (iowait) under the first scenarios, which a host CPU rule reads. Write them back now.
+    os.sync()
     still = missing(absent, source, target)
     if still:
         raise ImageBuildError(f"after copying, {target.url} still lacks {', '.join(still)} as {source.url} has them")
