@@ -17,6 +17,7 @@ import argparse
 import json
 import statistics
 import tempfile
+import time
 import traceback
 from collections import defaultdict
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 
 from harness import engine, polling
 from harness.errors import HarnessError
+from harness.progress import Transient
 from harness.gate import run_gate
 from harness.scenario import load_suite_file
 from harness.timescale import TimeScale
@@ -39,7 +41,7 @@ def one_run(suite_path: Path, only: list[str], scale: float | None, lanes: int |
     started = polling.monotonic()
     try:
         report, _ = run_gate(scenarios, suite.name, ROOT / "compose/docker-compose.yml", factor, reports,
-                             lanes=lanes or suite.lanes)
+                             progress=_log, lanes=lanes or suite.lanes)
     except HarnessError as error:
         traceback.print_exc()
         return {"wall_seconds": polling.monotonic() - started, "error": f"{type(error).__name__}: {error}",
@@ -56,6 +58,11 @@ def one_run(suite_path: Path, only: list[str], scale: float | None, lanes: int |
             for result in report.results
         },
     }
+
+
+def _log(message: str) -> None:
+    if not isinstance(message, Transient):
+        print(f"  {time.strftime('%H:%M:%S')} {message}", flush=True)
 
 
 def summarise(runs: list[dict[str, Any]]) -> int:

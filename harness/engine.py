@@ -15,6 +15,7 @@ from typing import Any
 
 import docker
 import docker.errors
+from docker.models.containers import Container
 import requests.exceptions
 
 from harness import interrupts, polling
@@ -172,10 +173,10 @@ def orphaned_runs(engines: Iterable[Engine] | None = None) -> dict[str, list[str
     left: dict[str, list[str]] = {}
     for engine in engines or [default()]:
         docker_client = client(engine)
-        for container in docker_client.containers.list(all=True, filters={"label": MANAGED_LABEL}):
-            if not _process_alive(container.labels.get(PID_LABEL, "")):
-                left.setdefault(container.labels.get(RUN_LABEL, ""), []).append(
-                    engine.where(f"container {container.name}"))
+        for container in _containers(docker_client, {"label": MANAGED_LABEL}):
+            labels = container.attrs.get("Labels") or {}
+            if not _process_alive(labels.get(PID_LABEL, "")):
+                left.setdefault(labels.get(RUN_LABEL, ""), []).append(engine.where(f"container {_name(container)}"))
         for network in docker_client.networks.list(filters={"label": MANAGED_LABEL}):
             labels = network.attrs.get("Labels") or {}
             if not _process_alive(labels.get(PID_LABEL, "")):
@@ -222,13 +223,24 @@ def _labelled_resources(label_filter: str, engine: Engine) -> list[tuple[str, Ca
     docker_client = client(engine)
     filters = {"label": label_filter}
     found: list[tuple[str, Callable[[], object]]] = []
-    for container in docker_client.containers.list(all=True, filters=filters):
-        found.append((engine.where(f"container {container.name}"), partial(container.remove, force=True, v=True)))
+    for container in _containers(docker_client, filters):
+        found.append((engine.where(f"container {_name(container)}"), partial(container.remove, force=True, v=True)))
     for network in docker_client.networks.list(filters=filters):
         found.append((engine.where(f"network {network.name}"), network.remove))
     for volume in docker_client.volumes.list(filters=filters):
         found.append((engine.where(f"volume {volume.name}"), partial(volume.remove, force=True)))
     return found
+
+
+def _containers(engine: docker.DockerClient, filters: dict[str, str]) -> list[Container]:
+    """The engine's list as it is, with no inspection of each: a container removed meanwhile (another
+    lane's take-down) would make inspecting it fail the whole listing."""
+    return engine.containers.list(all=True, sparse=True, filters=filters)  # type: ignore[no-any-return]
+
+
+def _name(container: Container) -> str:
+    names = container.attrs.get("Names") or [container.id or "?"]
+    return str(names[0]).lstrip("/")
 
 
 def _process_alive(pid: str) -> bool:

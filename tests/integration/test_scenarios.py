@@ -5,19 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness import engine, runner
+from harness.progress import Transient
 from harness.scenario import Scenario, load_scenario
 from harness.stack import RunningStack
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(stack: RunningStack, scenario: Scenario, tmp_path: Path) -> runner.ScenarioResult:
+def run(stack: RunningStack, scenario: Scenario, tmp_path: Path, progress: runner.Progress = lambda _: None,
+        ) -> runner.ScenarioResult:
     runner.reset(stack)
-    return runner.run_scenario(stack, scenario, tmp_path)
+    return runner.run_scenario(stack, scenario, tmp_path, progress)
 
 
 def test_stopped_exporter_pages_the_critical_receivers_and_resolves(harness_stack: RunningStack, tmp_path: Path) -> None:
-    result = run(harness_stack, load_scenario(ROOT / "scenarios/target-down.yml"), tmp_path)
+    said: list[str] = []
+    result = run(harness_stack, load_scenario(ROOT / "scenarios/target-down.yml"), tmp_path, said.append)
 
     assert result.error is None
     assert [(v.expectation, v.passed) for v in result.verdicts] == [
@@ -25,6 +28,10 @@ def test_stopped_exporter_pages_the_critical_receivers_and_resolves(harness_stac
         ("TargetDown reaches exactly pagerduty-critical, slack-critical", True),
         ("TargetDown resolves, with resolved notifications where asked for", True),
     ], [v.detail for v in result.verdicts]
+    waits = [line for line in said if isinstance(line, Transient)]
+    assert any(line.startswith("target-down: waiting for TargetDown to fire: ") for line in waits), said
+    assert any("waiting for TargetDown to resolve" in line or "waiting for its notification" in line
+               for line in waits), said
 
 
 def test_fault_that_fails_at_run_time_is_an_error_and_earlier_faults_are_undone(
