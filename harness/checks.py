@@ -11,6 +11,7 @@ from pathlib import Path
 import docker.errors
 
 from harness import engine
+from harness.engine import Engine
 from harness.errors import ConfigError, StackError
 from harness.tool_messages import relocate
 
@@ -18,27 +19,29 @@ PROMTOOL = "/bin/promtool"
 AMTOOL = "/bin/amtool"
 
 
-def check_prometheus(image: str, config_dir: Path, run_id: str, source_dir: Path | None = None) -> str:
+def check_prometheus(image: str, config_dir: Path, run_id: str, source_dir: Path | None = None,
+                     on: Engine | None = None) -> str:
     """`promtool check config` (which also checks every rule file it names); ConfigError on failure.
 
     With `source_dir` (the user's folder that `config_dir` was rendered from), the complaints name
     the user's files and lines rather than the rendered copy's.
     """
     return _run(image, PROMTOOL, ["check", "config", "/etc/prometheus/prometheus.yml"], config_dir, "/etc/prometheus",
-                run_id, source_dir)
+                run_id, source_dir, on)
 
 
-def check_alertmanager(image: str, config_dir: Path, run_id: str, source_dir: Path | None = None) -> str:
+def check_alertmanager(image: str, config_dir: Path, run_id: str, source_dir: Path | None = None,
+                       on: Engine | None = None) -> str:
     """`amtool check-config`; ConfigError on failure (naming the user's file, as check_prometheus does)."""
     return _run(image, AMTOOL, ["check-config", "/etc/alertmanager/alertmanager.yml"], config_dir, "/etc/alertmanager",
-                run_id, source_dir)
+                run_id, source_dir, on)
 
 
 def _run(image: str, tool: str, args: list[str], config_dir: Path, mount: str, run_id: str,
-         source_dir: Path | None = None) -> str:
+         source_dir: Path | None = None, on: Engine | None = None) -> str:
     created = None
     try:
-        created = engine.client().containers.create(
+        created = engine.client(on).containers.create(
             image, args, entrypoint=tool, working_dir=mount, labels=engine.run_labels(run_id),
             volumes={str(config_dir.resolve()): {"bind": mount, "mode": "ro"}}, network_disabled=True,
         )

@@ -12,13 +12,15 @@ from rich.console import Console
 from rich.status import Status
 from rich.table import Table
 
-from harness import gate, history, interrupts, leftovers, load_processes, mutate, mutants, mutation_report
+from harness import (engines, gate, history, image_copy, interrupts, leftovers, load_processes, mutate, mutants,
+                     mutation_report)
 from harness.engine import Removal
+from harness.engines import Placement
 from harness.compression.files import check_with_promtool, compress_files
 from harness.progress import Transient
 from harness.errors import HarnessError, InvalidInput, LeftBehind
 from harness.scenario import Scenario, Suite, load_scenario, load_suite_file, suite_path
-from harness.stack import prepare_images, prepare_sidecar_image
+from harness.stack import image_tags, prepare_images, prepare_sidecar_image
 from harness.stackfile import load_stack
 from harness.timescale import TimeScale
 
@@ -54,6 +56,13 @@ SuiteOption = Annotated[
     Path, typer.Option("--suite", envvar="HARNESS_SUITE",
                        help="suite file, or a suite's name in scenarios/suites (e.g. pre-launch)"),
 ]
+EnginesOption = Annotated[
+    list[str],
+    typer.Option("--engine", envvar="HARNESS_ENGINES",
+                 help="a Docker engine on this machine (unix:///path.sock or tcp://127.0.0.1:PORT); repeat it to "
+                      "spread lanes over engines, lane i on engine i mod their number (env: space-separated); "
+                      "default: the one DOCKER_HOST names"),
+]
 HistoryOption = Annotated[
     Path | None,
     typer.Option("--history", envvar="HARNESS_HISTORY",
@@ -72,6 +81,7 @@ def gate_command(
     lanes: LanesOption = None,
     scale_limits: ScaleLimitsOption = "lower",
     load_workers: LoadWorkersOption = None,
+    engine: EnginesOption = [],
     reports: ReportsOption = Path("reports"),
     history_file: HistoryOption = None,
     traceback: TracebackOption = False,
@@ -82,7 +92,8 @@ def gate_command(
         suite_model, scenarios = _suite(suite, only)
         scenarios = _with_load_workers(scenarios, load_workers)
         return _run(scenarios, suite_model.name, stack, _scale(scale, suite_model.scale), reports,
-                    suite_model.lanes if lanes is None else lanes, scale_limits, history_file)
+                    suite_model.lanes if lanes is None else lanes, scale_limits, history_file,
+                    engines.placement(engine or suite_model.engines))
 
     _guarded(work, traceback)
 
@@ -158,14 +169,15 @@ def run_command(
     lanes: LanesOption = None,
     scale_limits: ScaleLimitsOption = "lower",
     load_workers: LoadWorkersOption = None,
+    engine: EnginesOption = [],
     reports: ReportsOption = Path("reports"),
     history_file: HistoryOption = None,
     traceback: TracebackOption = False,
 ) -> None:
     """Run scenario files on the stack and write a report."""
     _guarded(lambda: _run(_with_load_workers([load_scenario(path) for path in scenarios], load_workers), "scenarios",
-                          stack, _scale(scale, None), reports, 1 if lanes is None else lanes, scale_limits, history_file),
-             traceback)
+                          stack, _scale(scale, None), reports, 1 if lanes is None else lanes, scale_limits, history_file,
+                          engines.placement(engine)), traceback)
 
 
 @app.command("compress")
@@ -248,12 +260,18 @@ def check_command(
 
 
 @app.command("images")
-def images_command(stack: StackOption = DEFAULT_STACK, traceback: TracebackOption = False) -> None:
-    """Pull or build every image the stack needs (cached by content: a second run builds nothing)."""
+def images_command(stack: StackOption = DEFAULT_STACK, engine: EnginesOption = [],
+                   traceback: TracebackOption = False) -> None:
+    """Pull or build every image the stack needs (cached by content: a second run builds nothing).
+
+    With several --engine, on the first, then copied to each other engine that misses them."""
 
     def work() -> int:
-        resolved, omitted = prepare_images(load_stack(stack), _progress)
-        resolved["(harness sidecar)"] = prepare_sidecar_image(_progress)
+        placed = engines.placement(engine)
+        engines.check(placed)
+        loaded = load_stack(stack)
+        resolved, omitted = prepare_images(loaded, _progress, placed.primary)
+        resolved["(harness sidecar)"] = prepare_sidecar_image(_progress, placed.primary)
         for image in resolved.values():
             took = f" in {image.seconds:.1f} s" if image.source == "built" else ""
             console.print(f"  {image.service:<18} {image.source:<7} {image.tag}{took}")
@@ -261,6 +279,10 @@ def images_command(stack: StackOption = DEFAULT_STACK, traceback: TracebackOptio
             console.print(f"  {service.name:<18} [yellow]left out[/]: {service.reason.splitlines()[0]}")
         built = sum(image.source == "built" for image in resolved.values())
         console.print(f"{built} built, {len(resolved) - built} already here" + (" (nothing to build)" if not built else ""))
+        if len(placed.engines) > 1:
+            tags = image_tags(loaded, _progress, placed.primary)
+            for copied in image_copy.copy_everywhere(tags, placed.primary, placed.engines[1:], _progress):
+                console.print(copied.describe(), highlight=False)
         return 0
 
     _guarded(work, traceback)
@@ -292,17 +314,20 @@ def history_command(
 @app.command("sweep")
 def sweep_command(
     check: Annotated[bool, typer.Option("--check", help="only list leftovers; exit 1 if there are any")] = False,
+    engine: EnginesOption = [],
     traceback: TracebackOption = False,
 ) -> None:
-    """Remove containers, networks and load generators left behind by killed harness runs; exit 2 naming what could not go."""
+    """Remove containers, networks and load generators left behind by killed harness runs (on every --engine given);
+    exit 2 naming what could not go."""
 
     def work() -> int:
+        placed = engines.placement(engine).engines
         if check:
-            found = leftovers.find()
+            found = leftovers.find(placed)
             for line in found.lines():
                 console.print(line, highlight=False)
             return 1 if found else 0
-        removal = leftovers.sweep()
+        removal = leftovers.sweep(placed)
         console.print(f"removed {len(removal.removed)} leftovers" + (f": {', '.join(removal.removed)}" if removal.removed else ""),
                       highlight=False)
         if removal.left:
@@ -394,7 +419,7 @@ def _suite(given: Path, only: list[str]) -> tuple[Suite, list[Scenario]]:
 
 def _run(
     scenarios: list[Scenario], name: str, stack: Path, scale: float, reports: Path, lanes: int,
-    scale_limits: str = "lower", history_file: Path | None = None,
+    scale_limits: str = "lower", history_file: Path | None = None, placement: Placement | None = None,
 ) -> int:
     if scale_limits not in SCALE_LIMITS:
         raise InvalidInput(f"--scale-limits: {scale_limits!r} is not one of {', '.join(SCALE_LIMITS)}")
@@ -402,9 +427,11 @@ def _run(
     history_file = history_file or reports / "history.sqlite"
     if history_file.is_dir():
         raise InvalidInput(f"--history {history_file}: the history must be a file, and this is a folder")
+    placement = placement or engines.placement()
     run_id = gate.new_run_id()
     side_by_side = f" in {lanes} lanes" if lanes > 1 else ""
-    console.print(f"run [bold]{run_id}[/]: {len(scenarios)} scenario(s) at time scale ×{scale:g}{side_by_side}")
+    spread = f" over {len(placement.engines)} Docker engines" if len(placement.engines) > 1 else ""
+    console.print(f"run [bold]{run_id}[/]: {len(scenarios)} scenario(s) at time scale ×{scale:g}{side_by_side}{spread}")
     try:
         with console.status("starting") as status:
             run, path = gate.run_gate(
@@ -412,6 +439,7 @@ def _run(
                 _shown_in(status), run_id, lanes,
                 scale_limits,  # type: ignore[arg-type]
                 history_file=history_file,
+                placement=placement,
             )
     except HarnessError:
         written = reports / run_id / "report.md"
@@ -436,7 +464,8 @@ def _run(
         mark = {"verified": "[green]pass[/]", "skipped": "[yellow]SKIPPED[/]",
                 "inconclusive": "[yellow]INCONCLUSIVE[/]"}.get(result.status, "[red]FAIL[/]")
         slower = f" (at ×{result.scale:g}, not ×{scale:g})" if result.scale != scale else ""
-        console.print(f"{mark} {result.scenario.name}{slower}")
+        where = f" (lane {result.lane} on {result.engine})" if len(set(run.engines)) > 1 and result.engine else ""
+        console.print(f"{mark} {result.scenario.name}{slower}{where}", highlight=False)
         for verdict in result.verdicts:
             sign = {"verified": "[green]✓[/]", "inconclusive": "[yellow]?[/]"}.get(verdict.status, "[red]✗[/]")
             console.print(shown(f"    {sign} {verdict.expectation}: {verdict.detail}"))

@@ -3,10 +3,11 @@
     HarnessError
     ├── InvalidInput         the user's files or options are wrong (exit 2)
     │   ├── ConfigError      a stack, rule or Alertmanager file cannot be used as written
-    │   └── BundleError      a report folder cannot be re-rendered or verified (no report.json / manifest)
+    │   ├── BundleError      a report folder cannot be re-rendered or verified (no report.json / manifest)
+    │   └── EngineUrlError   an --engine (or a suite's `engines:`) is not a Docker engine the harness can use
     └── RunFailure           something broke while running (exit 2)
-        ├── EngineUnavailable    no Docker engine answers
-        ├── ImageBuildError      an image could not be pulled or built
+        ├── EngineUnavailable    a Docker engine does not answer (its URL named)
+        ├── ImageBuildError      an image could not be pulled, built or copied to another engine
         ├── StackError           a container did not start or never became healthy
         ├── LoadError            the load generator could not run
         ├── LeftBehind           clean-up could not remove everything a run started (names what is left)
@@ -35,16 +36,20 @@ class BundleError(InvalidInput):
     """A report folder cannot be re-rendered or verified: its report.json or manifest.sha256 is missing or unreadable."""
 
 
+class EngineUrlError(InvalidInput):
+    """An engine URL the harness cannot use: not unix:// or tcp:// on this machine, or given twice."""
+
+
 class RunFailure(HarnessError):
     """Something failed at run time, outside the user's expectations."""
 
 
 class EngineUnavailable(RunFailure):
-    """No Docker engine answers."""
+    """A Docker engine does not answer; the message names its URL and what failed."""
 
 
 class ImageBuildError(RunFailure):
-    """An image could neither be pulled nor built."""
+    """An image could neither be pulled nor built, or not copied to another engine."""
 
 
 class StackError(RunFailure):

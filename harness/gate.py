@@ -14,15 +14,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from harness import evidence, history, limits, measurements, polling, provenance, references, report, runner
+from harness import (engines, evidence, history, image_copy, limits, measurements, polling, provenance, references,
+                     report, runner)
 from harness.progress import prefixed
 from harness.reporting import manifest
 from harness.check.run import CheckResult, add_live, check as check_configs
+from harness.engine import Engine, default as default_engine
+from harness.engines import Placement
 from harness.errors import ConfigError, HarnessError, RunFailure, StackError
 from harness.redaction import Secrets
-from harness.report import RunReport
+from harness.report import LanePlacement, RunReport
 from harness.scenario import Scenario
-from harness.stack import RenderedConfigs, RunningStack, render_configs, running_stack
+from harness.stack import RenderedConfigs, RunningStack, image_tags, render_configs, running_stack
 from harness.stackfile import Stack, load_stack
 from harness.timescale import TimeScale
 
@@ -92,8 +95,14 @@ def run_gate(
     refuse_on_check_errors: bool = False,
     shown_stack: str | None = None,
     history_file: Path | None = None,
+    *,
+    placement: Placement | None = None,
 ) -> tuple[RunReport, Path]:
     """Run `scenarios` on `lanes` stacks side by side; always write a report. Bad input raises before anything starts.
+
+    Lanes go round the engines of `placement` (lane i on engine i mod their number; default: the
+    default engine alone). Every engine must answer before anything starts; the stack's images are
+    prepared on the first and copied to the others that miss them.
 
     On each stack the scenarios of its lane run one after another, reset in between; a scenario
     that asks for a fresh stack gets one. Stacks share nothing, so scenarios in different lanes
@@ -114,7 +123,8 @@ def run_gate(
     renders: dict[float, RenderedConfigs] = {}
     try:
         return _run_gate(scenarios, suite_name, stack_path, scale, run_id, run_dir, renders, progress, lanes,
-                         scale_limits, refuse_on_check_errors, shown_stack or str(stack_path), history_file)
+                         scale_limits, refuse_on_check_errors, shown_stack or str(stack_path),
+                         placement or engines.placement(), history_file)
     finally:
         secrets = Secrets()
         for rendered in renders.values():
@@ -128,12 +138,19 @@ def run_gate(
 def _run_gate(
     scenarios: list[Scenario], suite_name: str, stack_path: Path, scale: TimeScale, run_id: str, run_dir: Path,
     renders: dict[float, RenderedConfigs], progress: Progress, lanes: int, scale_limits: ScaleLimits,
-    refuse_on_check_errors: bool, shown_stack: str, history_file: Path | None = None,
+    refuse_on_check_errors: bool, shown_stack: str, placement: Placement, history_file: Path | None = None,
 ) -> tuple[RunReport, Path]:
     existed = run_dir.exists()
     evidence.make_private(run_dir)
     try:
         prepared = prepare(scenarios, stack_path, scale, run_dir, progress)
+        try:
+            if placement != engines.placement():  # the default engine alone is checked as it is used, as ever
+                progress(f"checking the Docker engines: {', '.join(placement.urls)}")
+                engines.check(placement)
+        except BaseException:
+            prepared.rendered.discard()  # the private folder with the real secrets
+            raise
     except HarnessError:
         if not existed:  # a refused run leaves nothing behind: no folder without a report in it
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -147,7 +164,7 @@ def _run_gate(
         run_id=run_id, suite=suite_name, stack=shown_stack, scale=scale.factor, directory=run_dir,
         started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         prometheus=rendered.prometheus, alertmanager=rendered.alertmanager, lanes=lanes, config_check=config_check,
-        extra_secrets=rendered.secrets,
+        extra_secrets=rendered.secrets, engines=placement.urls,
         provenance=provenance.collect(provenance.command_line(), provenance.input_files(scenarios, stack, rendered),
                                       rendered.secrets),
     )
@@ -157,7 +174,7 @@ def _run_gate(
     try:
         scales = [scale] * len(scenarios)
         if scale_limits != "off" and scale.factor > 1 and measurements.needs_measuring(scenarios, rendered.prometheus, stack):
-            run.figures = _measure(stack, rendered, scale, run_id, run_dir, scenarios, progress)
+            run.figures = _measure(stack, rendered, scale, run_id, run_dir, scenarios, progress, placement.primary)
             run.choices = limits.choose(scenarios, run.figures, rendered.prometheus, scale.factor)
             for choice in run.choices:
                 if choice.lowered:
@@ -178,10 +195,21 @@ def _run_gate(
         runnable = [index for index in range(len(scenarios)) if index not in results]
         plan = [[runnable[i] for i in lane]
                 for lane in plan_lanes([scenarios[i] for i in runnable], lanes, [scales[i].factor for i in runnable])]
+        run.placements = [LanePlacement(number, placement.for_lane(number - 1).url,
+                                        tuple(scenarios[index].name for index in indices))
+                          for number, indices in enumerate(plan, start=1)]
+        used = placement.used_by(len(plan))
+        if len(placement.engines) > len(used):
+            idle = ", ".join(placement.urls[len(used):])
+            progress(f"{len(plan)} lane(s) for {len(placement.engines)} engines: nothing runs on {idle}")
+        if len(used) > 1:
+            run.copies = _images_everywhere(stack, used, progress)
         if len(plan) == 1:
-            _run_lane(plan[0], scenarios, _Lane(stack, renders, scales, run_id, run_dir, progress, run, results))
+            _run_lane(plan[0], scenarios, _Lane(stack, renders, scales, run_id, run_dir, progress, run, results,
+                                                engine=placement.for_lane(0)))
         elif plan:
-            _run_lanes_side_by_side(plan, scenarios, stack, renders, scales, run_id, run_dir, progress, run, results)
+            _run_lanes_side_by_side(plan, scenarios, stack, renders, scales, run_id, run_dir, progress, run, results,
+                                    placement)
     except HarnessError as error:
         run.error = f"{type(error).__name__}: {error}"
         raise
@@ -207,6 +235,17 @@ def _record_history(history_file: Path, run: RunReport, stack_path: Path, progre
     except (HarnessError, OSError, sqlite3.Error) as error:
         progress(f"history not recorded in {history_file}: {error}")
         return {}
+
+
+def _images_everywhere(stack: Stack, used: tuple[Engine, ...], progress: Progress) -> list[image_copy.Copy]:
+    """The stack's images prepared on the first engine, and copied to every other that misses them."""
+    progress(f"preparing the stack's images on {used[0].url} for {len(used)} engines")
+    tags = image_tags(stack, progress, used[0])
+    copies = image_copy.copy_everywhere(tags, used[0], used[1:], progress)
+    for copied in copies:
+        if not copied.tags:
+            progress(copied.describe())
+    return copies
 
 
 def plan_lanes(scenarios: list[Scenario], lanes: int, scales: list[float] | None = None) -> list[list[int]]:
@@ -256,6 +295,9 @@ class _Lane:
     run: RunReport
     results: dict[int, runner.ScenarioResult]
     boot_lock: threading.Lock = field(default=BOOT_LOCK)
+    number: int = 1
+    #: The Docker engine this lane's stacks run on.
+    engine: Engine = field(default_factory=default_engine)
 
 
 def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> None:
@@ -270,7 +312,8 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
         with contextlib.ExitStack() as exit_stack:
             with lane.boot_lock:
                 live = exit_stack.enter_context(
-                    running_stack(lane.stack, lane.renders[scale.factor], scale, run_id, lane.run_dir, lane.progress)
+                    running_stack(lane.stack, lane.renders[scale.factor], scale, run_id, lane.run_dir, lane.progress,
+                                  lane.engine)
                 )
             if lane.run.boot is None:
                 lane.run.boot, lane.run.omitted = live.boot, live.omitted
@@ -287,6 +330,7 @@ def _run_lane(indices: list[int], scenarios: list[Scenario], lane: _Lane) -> Non
                         segments.insert(0, segment[position:])
                         break
                 result = runner.run_scenario(live, scenario, lane.run_dir / scenario.name, lane.progress)
+                result.lane, result.engine = lane.number, lane.engine.url
                 lane.results[index] = result
                 lane.progress(f"{scenario.name}: {'pass' if result.passed else 'FAIL'} ({result.wall_seconds:.1f} s)")
             # After the scenarios, so its queries cannot weigh on a scenario's host CPU or timings.
@@ -322,13 +366,16 @@ def _check_live(lane: _Lane, live: RunningStack) -> None:
 def _run_lanes_side_by_side(
     plan: list[list[int]], scenarios: list[Scenario], stack: Stack, renders: dict[float, RenderedConfigs],
     scales: list[TimeScale], run_id: str, run_dir: Path, progress: Progress, run: RunReport,
-    results: dict[int, runner.ScenarioResult],
+    results: dict[int, runner.ScenarioResult], placement: Placement,
 ) -> None:
     lanes = [
         _Lane(stack, renders, scales, f"{run_id}-lane{number}", run_dir, prefixed(progress, f"lane {number}"), run,
-              results, BOOT_LOCK)
+              results, BOOT_LOCK, number, placement.for_lane(number - 1))
         for number in range(1, len(plan) + 1)
     ]
+    if len(placement.used_by(len(plan))) > 1:
+        for lane, indices in zip(lanes, plan):
+            lane.progress(f"on the Docker engine at {lane.engine.url}: {', '.join(scenarios[i].name for i in indices)}")
     with ThreadPoolExecutor(max_workers=len(plan), thread_name_prefix="lane") as pool:
         futures = [pool.submit(_run_lane, indices, scenarios, lane) for indices, lane in zip(plan, lanes)]
         try:
@@ -343,11 +390,12 @@ def _run_lanes_side_by_side(
 
 def _measure(
     stack: Stack, rendered: RenderedConfigs, scale: TimeScale, run_id: str, run_dir: Path, scenarios: list[Scenario],
-    progress: Progress,
+    progress: Progress, on: Engine,
 ) -> limits.Figures:
-    """Boot a stack of its own at the requested scale and measure what the scenarios' limits need."""
+    """Boot a stack of its own (on engine `on`) at the requested scale and measure what the scenarios' limits need."""
     progress(f"measuring what ×{scale.factor:g} must not outrun (scrape answer times under faults, host CPU)")
-    with BOOT_LOCK, running_stack(stack, rendered, scale, f"{run_id}-measure", run_dir / "measure", progress) as live:
+    with BOOT_LOCK, running_stack(stack, rendered, scale, f"{run_id}-measure", run_dir / "measure", progress,
+                                  on) as live:
         figures = measurements.measure(live, scenarios, run_dir / "measure", progress)
     for line in figures.lines():
         progress(f"measured: {line}")

@@ -22,6 +22,7 @@ from typing import Literal
 import docker.errors
 
 from harness import engine, polling
+from harness.engine import Engine
 from harness.errors import ImageBuildError
 
 BASE_TAG = "harness/base:bookworm"
@@ -53,45 +54,46 @@ class ResolvedImage:
     recipe_digest: str = ""
 
 
-def ensure_base_image(progress: Progress = lambda _: None) -> str:
-    """Return a Debian bookworm image tag to build on, making it from debootstrap if need be."""
-    images = engine.client().images
+def ensure_base_image(progress: Progress = lambda _: None, on: Engine | None = None) -> str:
+    """Return a Debian bookworm image tag to build on (on engine `on`), making it from debootstrap if need be."""
+    on = on or engine.default()
     for candidate in (BASE_TAG, *BASE_CANDIDATES):
-        if _present(candidate) or (candidate != BASE_TAG and _pulled(candidate)):
+        if _present(candidate, on) or (candidate != BASE_TAG and _pulled(candidate, on)):
             return candidate
     progress("no Debian base image can be pulled: making one with debootstrap (about a minute)")
-    _import_debootstrap_rootfs(images)
+    _import_debootstrap_rootfs(on)
     return BASE_TAG
 
 
-def resolve(recipe: ImageRecipe, base: str, progress: Progress = lambda _: None) -> ResolvedImage:
-    """The image to run for one service: configured (local or pulled), or built from its recipe."""
-    if _present(recipe.image):
+def resolve(recipe: ImageRecipe, base: str, progress: Progress = lambda _: None, on: Engine | None = None) -> ResolvedImage:
+    """The image to run for one service (on engine `on`): configured (local or pulled), or built from its recipe."""
+    on = on or engine.default()
+    if _present(recipe.image, on):
         return ResolvedImage(recipe.service, recipe.image, "local")
     if recipe.context is None:
-        if _pulled(recipe.image):
+        if _pulled(recipe.image, on):
             return ResolvedImage(recipe.service, recipe.image, "pulled")
         raise ImageBuildError(
             f"service {recipe.service!r}: image {recipe.image!r} is not here, cannot be pulled, "
             "and the stack gives no `build:` recipe for it. Hint: add a build context under compose/images/."
         )
-    digest = recipe_digest(recipe, base)
+    digest = recipe_digest(recipe, base, on)
     tag = f"harness/{recipe.service}:{digest}"
-    if _present(tag):
+    if _present(tag, on):
         return ResolvedImage(recipe.service, tag, "cached", recipe=str(recipe.context), recipe_digest=digest)
-    if os.environ.get("HARNESS_TRY_PULL", "1") == "1" and _pulled(recipe.image):
+    if os.environ.get("HARNESS_TRY_PULL", "1") == "1" and _pulled(recipe.image, on):
         return ResolvedImage(recipe.service, recipe.image, "pulled")
-    progress(f"building {tag}")
+    progress(f"building {tag}" + ("" if on.is_default else f" on {on.url}"))
     started = polling.monotonic()
-    _build(recipe, base, tag)
+    _build(recipe, base, tag, on)
     return ResolvedImage(recipe.service, tag, "built", polling.monotonic() - started, str(recipe.context), digest)
 
 
-def recipe_digest(recipe: ImageRecipe, base: str) -> str:
-    """A short hash of everything that goes into a build: files, Dockerfile and base image id."""
+def recipe_digest(recipe: ImageRecipe, base: str, on: Engine | None = None) -> str:
+    """A short hash of everything that goes into a build: files, Dockerfile and base image id (the same on every engine)."""
     assert recipe.context is not None
     digest = hashlib.sha256()
-    digest.update(engine.client().images.get(base).id.encode())
+    digest.update(engine.client(on).images.get(base).id.encode())
     for path in sorted(_context_files(recipe.context)):
         digest.update(str(path.relative_to(recipe.context)).encode())
         digest.update(path.read_bytes())
@@ -108,12 +110,12 @@ def _context_files(context: Path) -> list[Path]:
     ]
 
 
-def _build(recipe: ImageRecipe, base: str, tag: str) -> None:
+def _build(recipe: ImageRecipe, base: str, tag: str, on: Engine) -> None:
     assert recipe.context is not None
     dockerfile = str(recipe.dockerfile) if recipe.dockerfile else "Dockerfile"
     log: list[str] = []
     try:
-        for chunk in engine.client().api.build(
+        for chunk in engine.client(on).api.build(
             path=str(recipe.context),
             dockerfile=dockerfile,
             tag=tag,
@@ -134,7 +136,7 @@ def _build(recipe: ImageRecipe, base: str, tag: str) -> None:
         raise ImageBuildError(f"service {recipe.service!r}: the engine refused the build: {error}") from error
 
 
-def _import_debootstrap_rootfs(images: object) -> None:
+def _import_debootstrap_rootfs(on: Engine) -> None:
     if shutil.which("debootstrap") is None:
         raise ImageBuildError(
             "no Debian base image can be pulled and debootstrap is not installed. "
@@ -156,20 +158,21 @@ def _import_debootstrap_rootfs(images: object) -> None:
             ["docker", "import", "--change", f"LABEL {engine.MANAGED_LABEL}=true", "-", BASE_TAG],
             "docker import",
             stdin=tar.stdout,
+            env={**os.environ, "DOCKER_HOST": on.url},
         )
         tar.wait()
 
 
-def _run(command: list[str], what: str, stdin: object = None) -> None:
-    result = subprocess.run(command, stdin=stdin, capture_output=True, text=True)  # type: ignore[call-overload]
+def _run(command: list[str], what: str, stdin: object = None, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run(command, stdin=stdin, capture_output=True, text=True, env=env)  # type: ignore[call-overload]
     if result.returncode != 0:
         tail = "\n    ".join((result.stderr or result.stdout).splitlines()[-15:])
         raise ImageBuildError(f"{what} failed (exit {result.returncode}):\n    {tail}")
 
 
-def _present(tag: str) -> bool:
+def _present(tag: str, on: Engine) -> bool:
     try:
-        engine.client().images.get(tag)
+        engine.client(on).images.get(tag)
     except docker.errors.ImageNotFound:
         return False
     except docker.errors.APIError:
@@ -177,9 +180,9 @@ def _present(tag: str) -> bool:
     return True
 
 
-def _pulled(tag: str) -> bool:
+def _pulled(tag: str, on: Engine) -> bool:
     try:
-        engine.client().images.pull(tag)
+        engine.client(on).images.pull(tag)
     except docker.errors.APIError:
         return False
     return True

@@ -2,14 +2,17 @@
 and the private folders that hold a stack's real secrets.
 
 `find()` and `sweep()` are about runs whose harness process is gone (killed, crashed): `harness
-sweep` and the start of every run use them, and never touch a live run's resources. `remove_own()`
-is the last step of a command: whatever of this process's runs is still there goes, and what
-cannot go is named, so that what the command then says about clean-up is true.
+sweep` and the start of every run use them, and never touch a live run's resources; they look on
+the engines they are given (`harness sweep --engine ...`), by default the default one.
+`remove_own()` is the last step of a command: whatever of this process's runs is still there
+goes, on every engine it used, and what cannot go is named, so that what the command then says
+about clean-up is true.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,19 +38,20 @@ class Leftovers:
                         for folder in self.folders]
 
 
-def find() -> Leftovers:
-    """What dead runs left, without removing anything."""
-    return Leftovers(engine.orphaned_runs(), processes.orphans(), evidence.orphaned_folders())
+def find(engines: Sequence[engine.Engine] | None = None) -> Leftovers:
+    """What dead runs left (on `engines`, by default the default one), without removing anything."""
+    return Leftovers(engine.orphaned_runs(engines), processes.orphans(), evidence.orphaned_folders())
 
 
-def sweep() -> engine.Removal:
-    """Stop the load generators, remove the containers, networks and volumes and the private folders dead runs left."""
+def sweep(engines: Sequence[engine.Engine] | None = None) -> engine.Removal:
+    """Stop the load generators, remove the containers, networks and volumes (on `engines`, by default the
+    default one) and the private folders dead runs left."""
     with interrupts.shielded():
         generators = processes.orphans()
         still_running = processes.stop(generators)
         stopped = engine.Removal(tuple(str(p) for p in generators if p not in still_running),
                                  tuple(f"{p} (did not stop)" for p in still_running))
-        return stopped + remove_folders(evidence.orphaned_folders()) + engine.sweep_orphans()
+        return stopped + remove_folders(evidence.orphaned_folders()) + engine.sweep_orphans(engines)
 
 
 def remove_folders(folders: list[Path]) -> engine.Removal:
@@ -63,7 +67,8 @@ def remove_folders(folders: list[Path]) -> engine.Removal:
 
 
 def remove_own() -> engine.Removal:
-    """Stop this process's load generators and remove every resource its runs created that is still there."""
+    """Stop this process's load generators and remove every resource its runs created that is still there,
+    on every engine it used."""
     with interrupts.shielded():
         removal = engine.Removal()
         if processes.started_any():

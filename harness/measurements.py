@@ -168,7 +168,7 @@ def _worst_direct(live: RunningStack, url: str, patience: float) -> tuple[float,
 
 
 def _publisher(live: RunningStack):  # type: ignore[no-untyped-def]
-    found = engine.client().containers.list(filters={"label": f"{publisher.PUBLISHER_LABEL}={live.network_name}"})
+    found = live.engine.client().containers.list(filters={"label": f"{publisher.PUBLISHER_LABEL}={live.network_name}"})
     if not found:
         raise StackError(f"no port publisher on network {live.network_name} to time scrapes from")
     return found[0]

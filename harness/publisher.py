@@ -21,6 +21,7 @@ from docker.models.containers import Container
 from docker.models.networks import Network
 
 from harness import engine, interrupts
+from harness.engine import Engine
 from harness.errors import StackError
 
 PUBLISHER_LABEL = "dev.monitoring-harness.publisher"
@@ -62,9 +63,9 @@ def plan(ports: dict[str, list[int]]) -> tuple[Forward, ...]:
     return tuple(forwards)
 
 
-def start(image: str, stack_network: str, forwards: tuple[Forward, ...], run_id: str) -> Publisher:
-    """Start the publisher for `forwards` on `stack_network`; StackError if the engine refuses."""
-    client = engine.client()
+def start(image: str, stack_network: str, forwards: tuple[Forward, ...], run_id: str, on: Engine | None = None) -> Publisher:
+    """Start the publisher for `forwards` on `stack_network` (on engine `on`); StackError if the engine refuses."""
+    client = engine.client(on)
     labels = {**engine.run_labels(run_id), PUBLISHER_LABEL: stack_network}
     edge = client.networks.create(f"{stack_network}-published", labels=labels)
     container: Container | None = None

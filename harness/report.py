@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.check.run import CheckResult
+from harness.image_copy import Copy
 from harness.limits import Figures, ScaleChoice
 from harness.provenance import Provenance
 from harness.runner import ScenarioResult
@@ -22,6 +23,15 @@ from harness.judges import lhs_name
 from harness.redaction import Secrets
 from harness.reporting import bundle, summary
 from harness.thresholds import threshold_of
+
+
+@dataclass(frozen=True)
+class LanePlacement:
+    """Which Docker engine a lane's stacks ran on, and its scenarios."""
+
+    lane: int
+    engine: str
+    scenarios: tuple[str, ...]
 
 
 @dataclass
@@ -51,6 +61,11 @@ class RunReport:
     history: dict[str, dict[str, list[dict[str, object]]]] = field(default_factory=dict)
     #: Secret values beyond those of the two settings (the content of files their `*_file` keys name).
     extra_secrets: Secrets = field(default_factory=Secrets, repr=False)
+    #: The Docker engines the lanes were spread over (URLs, the first builds the images), and where each lane ran.
+    engines: list[str] = field(default_factory=list)
+    placements: list[LanePlacement] = field(default_factory=list)
+    #: Images copied, before the lanes started, to engines that missed them.
+    copies: list[Copy] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -102,6 +117,10 @@ def to_data(report: RunReport) -> dict[str, Any]:
         "started": report.started,
         "scale": report.scale,
         "lanes": report.lanes,
+        "engines": report.engines,
+        "lane_engines": [dataclasses.asdict(placed) for placed in report.placements],
+        "image_copies": [{"source": c.source, "target": c.target, "images": list(c.tags), "size_bytes": c.size_bytes,
+                          "seconds": round(c.seconds, 2)} for c in report.copies if c.tags],
         "wall_seconds": report.wall_seconds,
         "real_time_equivalent_seconds": sum(_scenario_seconds(r) * r.scale for r in report.results),
         "passed": report.passed,
@@ -172,6 +191,8 @@ def _scenario(result: ScenarioResult, suite_scale: float, choices: list[ScaleCho
         "description": result.scenario.description,
         "scale": scale,
         "scale_note": lowered.describe() if lowered else "",
+        "lane": result.lane,
+        "engine": result.engine,
         "passed": result.passed,
         "status": result.status,
         "passed_count": sum(v.passed for v in result.verdicts),

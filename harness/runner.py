@@ -54,6 +54,9 @@ class ScenarioResult:
     load_shortfall: str = ""
     #: What the observer could not read while the scenario ran (each poll's error, in order).
     observer_errors: list[str] = field(default_factory=list)
+    #: The lane it ran in (1, 2, ...; 0: it did not run) and the Docker engine that lane's stack ran on.
+    lane: int = 0
+    engine: str = ""
 
     @property
     def passed(self) -> bool:

@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
-from harness import load_processes, schedule, yamlfile
-from harness.errors import InvalidInput
+from harness import engines, load_processes, schedule, yamlfile
+from harness.errors import EngineUrlError, InvalidInput
 from harness.faults import FaultSpec
 from harness.timescale import bounded, parse_duration
 from harness.yamlfile import Location, Place
@@ -298,11 +298,22 @@ class Scenario(_Strict):
         return min(start for start, _ in windows), max(end for _, end in windows)
 
 
+def _engine_url(text: str) -> str:
+    try:
+        return engines.parse_url(text).url
+    except EngineUrlError as error:
+        raise ValueError(str(error)) from None
+
+
 class Suite(_Strict):
     name: str
     description: str = ""
     scale: float | None = Field(default=None, ge=1, description="time scale the suite runs at unless told otherwise")
     lanes: int = Field(default=1, ge=1, le=4, description="stacks running the scenarios side by side")
+    engines: list[Annotated[str, AfterValidator(_engine_url)]] = Field(
+        default_factory=list, max_length=4,
+        description="Docker engines the lanes go round (unix:// or tcp://127.0.0.1 on this machine); "
+                    "default: the one DOCKER_HOST names")
     scenarios: list[str] = Field(min_length=1, description="scenario files, relative to the suite file")
 
 

@@ -23,6 +23,7 @@ from testcontainers.core.network import Network
 
 from harness import checks, configs, engine, evidence, images, interrupts, leftovers, polling, publisher, yamlfile
 from harness.alertmanager import AlertmanagerClient
+from harness.engine import Engine
 from harness.errors import ConfigError, FaultError, ImageBuildError, StackError
 from harness.isolation import IsolationChange
 from harness.prometheus import PrometheusClient
@@ -69,6 +70,8 @@ class RunningStack:
     network_name: str = ""
     sidecar_image: str = ""
     boot: BootFigures | None = None
+    #: The Docker engine the stack runs on (its ports are published on this machine's 127.0.0.1 all the same).
+    engine: Engine = field(default_factory=engine.default)
     prometheus: PrometheusClient = field(init=False)
     alertmanager: AlertmanagerClient = field(init=False)
     sink: SinkClient = field(init=False)
@@ -119,17 +122,19 @@ class RunningStack:
             client.close()
 
 
-def prepare_images(stack: Stack, progress: Progress = lambda _: None) -> tuple[dict[str, images.ResolvedImage], list[OmittedService]]:
-    """Resolve every service's image, building what cannot be had; optional services may be left out."""
+def prepare_images(
+    stack: Stack, progress: Progress = lambda _: None, on: Engine | None = None,
+) -> tuple[dict[str, images.ResolvedImage], list[OmittedService]]:
+    """Resolve every service's image on engine `on`, building what cannot be had; optional services may be left out."""
     base: str | None = None
     resolved: dict[str, images.ResolvedImage] = {}
     omitted: list[OmittedService] = []
     for service in stack.start_order():
         recipe = stack.recipe(service)
         if recipe.context is not None and base is None:
-            base = images.ensure_base_image(progress)
+            base = images.ensure_base_image(progress, on)
         try:
-            resolved[service.name] = images.resolve(recipe, base or "", progress)
+            resolved[service.name] = images.resolve(recipe, base or "", progress, on)
         except ImageBuildError as error:
             if not service.harness.optional:
                 raise
@@ -140,10 +145,17 @@ def prepare_images(stack: Stack, progress: Progress = lambda _: None) -> tuple[d
     return resolved, omitted
 
 
-def prepare_sidecar_image(progress: Progress = lambda _: None) -> images.ResolvedImage:
+def prepare_sidecar_image(progress: Progress = lambda _: None, on: Engine | None = None) -> images.ResolvedImage:
     """The harness's own tools image (tc, stress-ng) that container and network faults attach."""
     recipe = images.ImageRecipe("sidecar", "monitoring-harness/sidecar:0.1", SIDECAR_RECIPE)
-    return images.resolve(recipe, images.ensure_base_image(progress), progress)
+    return images.resolve(recipe, images.ensure_base_image(progress, on), progress, on)
+
+
+def image_tags(stack: Stack, progress: Progress = lambda _: None, on: Engine | None = None) -> list[str]:
+    """Every image a run of `stack` uses on engine `on` (prepared as a run would): services', sidecar, base."""
+    resolved, _ = prepare_images(stack, progress, on)
+    sidecar = prepare_sidecar_image(progress, on)
+    return [*(image.tag for image in resolved.values()), sidecar.tag, images.ensure_base_image(progress, on)]
 
 
 @dataclass(frozen=True)
@@ -227,21 +239,25 @@ def running_stack(
     run_id: str,
     run_dir: Path,
     progress: Progress = lambda _: None,
+    on: Engine | None = None,
 ) -> Iterator[RunningStack]:
-    """Start the stack for one run and yield it; on any exit, Ctrl-C included, remove all of it."""
+    """Start the stack for one run on engine `on` (default: the default engine) and yield it; on any exit,
+    Ctrl-C included, remove all of it."""
+    on = on or engine.default()
     engine.configure_testcontainers()
-    swept = leftovers.sweep()
+    swept = leftovers.sweep([on])
     if swept.removed:
         progress(f"removed what an earlier, killed run left behind: {', '.join(swept.removed)}")
     if swept.left:
         progress(f"could not remove what an earlier, killed run left behind: {', '.join(swept.left)}")
     started = polling.monotonic()
-    resolved, omitted = prepare_images(stack, progress)
-    sidecar = prepare_sidecar_image(progress)
+    resolved, omitted = prepare_images(stack, progress, on)
+    sidecar = prepare_sidecar_image(progress, on)
     images_seconds = polling.monotonic() - started
 
     containers: dict[str, DockerContainer] = {}
-    network = Network(docker_network_kw={"labels": engine.run_labels(run_id), "internal": True})
+    network = Network(docker_client_kw=on.testcontainers_kw(),
+                      docker_network_kw={"labels": engine.run_labels(run_id), "internal": True})
     forwards = publisher.plan({name: stack.services[name].container_ports() for name in resolved})
     published: publisher.Publisher | None = None
     live: RunningStack | None = None
@@ -250,18 +266,19 @@ def running_stack(
         prometheus_service, alertmanager_service = stack.by_role("prometheus"), stack.by_role("alertmanager")
         sources = rendered.sources_by_role
         checks.check_prometheus(resolved[prometheus_service.name].tag, rendered.mounts_by_role["prometheus"], run_id,
-                                sources["prometheus"])
+                                sources["prometheus"], on)
         checks.check_alertmanager(resolved[alertmanager_service.name].tag, rendered.mounts_by_role["alertmanager"],
-                                  run_id, sources["alertmanager"])
+                                  run_id, sources["alertmanager"], on)
         network.create()
         started = polling.monotonic()
         if forwards:
-            published = publisher.start(sidecar.tag, network.name, forwards, run_id)
+            published = publisher.start(sidecar.tag, network.name, forwards, run_id, on)
         for service in stack.start_order():
             if service.name not in resolved:
                 continue
             progress(f"starting {service.name} ({resolved[service.name].tag})")
-            container = _container(stack, service, resolved[service.name].tag, network, run_id, scale, rendered.mounts)
+            container = _container(stack, service, resolved[service.name].tag, network, run_id, scale, rendered.mounts,
+                                   on)
             containers[service.name] = container
             try:
                 container.start()
@@ -274,7 +291,7 @@ def running_stack(
             _wait_ready(stack.services[name], container, urls[name])
         live = RunningStack(
             stack, run_id, scale, rendered.prometheus, rendered.alertmanager, urls, containers, omitted,
-            network.name, sidecar.tag,
+            network.name, sidecar.tag, engine=on,
         )
         progress("waiting for Prometheus to scrape every target and find Alertmanager")
         _wait_healthy(live)
@@ -284,7 +301,7 @@ def running_stack(
         yield live
     finally:
         with interrupts.shielded():
-            _take_down(live, containers, published, network, run_id, run_dir, progress, rendered.secrets)
+            _take_down(live, containers, published, network, run_id, run_dir, progress, rendered.secrets, on)
 
 
 def _take_down(
@@ -296,8 +313,9 @@ def _take_down(
     run_dir: Path,
     progress: Progress,
     secrets: Secrets,
+    on: Engine,
 ) -> None:
-    """Remove what the run started, each step whatever became of the last; say what could not go."""
+    """Remove what the run started on engine `on`, each step whatever became of the last; say what could not go."""
     progress(f"removing the stack of run {run_id}")
     if live is not None:
         live.close_clients()
@@ -312,7 +330,7 @@ def _take_down(
     with contextlib.suppress(Exception):
         network.remove()
     # The engine may have finished a create the interrupt cut short: remove by label what is still there.
-    removal = engine.remove_run(run_id)
+    removal = engine.remove_run(run_id, on)
     if removal.left:
         progress(f"could not remove {', '.join(removal.left)}. Hint: `harness sweep` removes them once this "
                  "process has ended")
@@ -352,12 +370,13 @@ def _container(
     run_id: str,
     scale: TimeScale,
     rendered: dict[Path, Path],
+    on: Engine,
 ) -> DockerContainer:
     aliases = [service.name]
     if service.harness.role == "sink":
         aliases.append(PAGERDUTY_V1_HOST)
     container = (
-        DockerContainer(image)
+        DockerContainer(image, docker_client_kw=on.testcontainers_kw())
         .with_network(network)
         .with_network_aliases(*aliases)
     )

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Literal
 import docker.errors
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness import engine
 from harness.errors import FaultError
 from harness.faults import sidecar
 
@@ -25,7 +24,7 @@ class NetworkCut(BaseModel):
     def start(self, stack: RunningStack) -> None:
         container = stack.container(self.service)
         try:
-            engine.client().networks.get(stack.network_name).disconnect(container)
+            stack.engine.client().networks.get(stack.network_name).disconnect(container)
         except docker.errors.APIError as error:
             raise FaultError(f"could not cut {self.service!r} off the network: {error.explanation or error}") from error
 
@@ -36,7 +35,7 @@ class NetworkCut(BaseModel):
             return
         aliases = [self.service] + (["events.pagerduty.com"] if self.service == stack.service_of_role("sink") else [])
         try:
-            engine.client().networks.get(stack.network_name).connect(container, aliases=aliases)
+            stack.engine.client().networks.get(stack.network_name).connect(container, aliases=aliases)
         except docker.errors.APIError as error:
             raise FaultError(f"could not reconnect {self.service!r}: {error.explanation or error}") from error
 

@@ -20,7 +20,7 @@ def run_once(stack: RunningStack, target: str, command: list[str]) -> str:
     container = stack.container(target)
     created: Container | None = None
     try:
-        created = engine.client().containers.create(
+        created = stack.engine.client().containers.create(
             stack.sidecar_image, command, network_mode=f"container:{container.id}", cap_add=["NET_ADMIN"],
             labels={**engine.run_labels(stack.run_id), "dev.monitoring-harness.sidecar": target},
         )
@@ -41,14 +41,14 @@ def start_in_cgroup(stack: RunningStack, target: str, command: list[str]) -> Con
     container = stack.container(target)
     container.reload()
     parent = container.attrs["HostConfig"].get("CgroupParent") or "/docker"
-    if "systemd" in str(engine.client().info().get("CgroupDriver", "")):
+    if "systemd" in str(stack.engine.client().info().get("CgroupDriver", "")):
         raise FaultError(
             f"stress in {target!r} needs the cgroupfs cgroup driver (this engine uses systemd); "
             "the sidecar cannot join the target's cgroup"
         )
     created: Container | None = None
     try:
-        created = engine.client().containers.create(
+        created = stack.engine.client().containers.create(
             stack.sidecar_image, command, cgroup_parent=f"{parent}/{container.id}",
             pid_mode=f"container:{container.id}",
             labels={**engine.run_labels(stack.run_id), "dev.monitoring-harness.sidecar": target},

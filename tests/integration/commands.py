@@ -55,10 +55,10 @@ def run_ids(reports: Path) -> set[str]:
     return {folder.name for folder in reports.iterdir()} if reports.is_dir() else set()
 
 
-def our_containers(reports: Path) -> list[str]:
-    """Containers of the runs that wrote to `reports`."""
+def our_containers(reports: Path, on: engine.Engine | None = None) -> list[str]:
+    """Containers of the runs that wrote to `reports` (on engine `on`, by default the default one)."""
     runs = run_ids(reports)
-    return [c.name for c in engine.client().containers.list(all=True, filters={"label": engine.MANAGED_LABEL})
+    return [c.name for c in engine.client(on).containers.list(all=True, filters={"label": engine.MANAGED_LABEL})
             if any(c.labels.get(engine.RUN_LABEL, "").startswith(run) for run in runs)]
 
 
@@ -71,9 +71,9 @@ def copy_of_default_stack(tmp_path: Path) -> Path:
     return stack
 
 
-def our_networks(reports: Path) -> list[str]:
+def our_networks(reports: Path, on: engine.Engine | None = None) -> list[str]:
     runs = run_ids(reports)
-    return [n.name for n in engine.client().networks.list(filters={"label": engine.MANAGED_LABEL})
+    return [n.name for n in engine.client(on).networks.list(filters={"label": engine.MANAGED_LABEL})
             if any((n.attrs.get("Labels") or {}).get(engine.RUN_LABEL, "").startswith(run) for run in runs)]
 
 

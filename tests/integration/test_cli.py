@@ -11,21 +11,36 @@ import sys
 from pathlib import Path
 
 import pytest
-from commands import copy_of_default_stack, harness, our_containers
+from commands import copy_of_default_stack, harness, our_containers, our_networks
+
+from harness import engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_default_gate_verifies_the_default_stack_on_two_stacks_and_writes_a_report(tmp_path: Path) -> None:
-    # One run serves both: the default suite, two lanes (one scenario each), ×40 (the default ×20 takes twice as long).
-    result = harness("gate", "--lanes", "2", "--scale", "40", reports=tmp_path)
+def test_default_gate_verifies_the_default_stack_on_two_stacks_on_two_engines_and_writes_a_report(
+    tmp_path: Path, second_engine: engine.Engine,
+) -> None:
+    # One run serves all: the default suite, two lanes (one scenario each) on two Docker engines (the second
+    # started empty: the images are copied to it), ×40 (the default ×20 takes twice as long).
+    first = engine.default()
+    result = harness("gate", "--lanes", "2", "--scale", "40", "--engine", first.url, "--engine", second_engine.url,
+                     reports=tmp_path)
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "VERIFIED" in result.stderr
     assert "lane 1: stack healthy" in result.stderr and "lane 2: stack healthy" in result.stderr
-    (run_dir,) = [path for path in tmp_path.iterdir() if path.is_dir()]  # beside it: history.sqlite
+    # The images it missed were copied (a fresh engine misses them all), and it says so.
+    assert f"to {second_engine.url} in" in result.stderr or f"every image already on {second_engine.url}" in result.stderr
+    (run_dir,) = [folder for folder in tmp_path.iterdir() if folder.is_dir()]  # beside it: history.sqlite
     report = json.loads((run_dir / "report.json").read_text())
     assert report["lanes"] == 2
+    assert report["engines"] == [first.url, second_engine.url]
+    assert [(lane["lane"], lane["engine"]) for lane in report["lane_engines"]] == [(1, first.url), (2, second_engine.url)]
+    ran_on = {s["name"]: (s["lane"], s["engine"]) for s in report["scenarios"]}
+    assert sorted(ran_on.values()) == [(1, first.url), (2, second_engine.url)]
+    for lane in report["lane_engines"]:
+        assert all(ran_on[name] == (lane["lane"], lane["engine"]) for name in lane["scenarios"])
     verdicts = {s["name"]: [v["expectation"] for v in s["verdicts"] if v["passed"]] for s in report["scenarios"]}
     assert "HighErrorRate reaches exactly pagerduty-critical, slack-critical" in verdicts["high-error-rate"]
     assert "no alert fires and nothing is delivered" in verdicts["quiet-baseline"]
@@ -49,7 +64,9 @@ def test_default_gate_verifies_the_default_stack_on_two_stacks_and_writes_a_repo
         "prometheus": True, "alertmanager": True}
     assert provenance["images"] and all(image["image_id"].startswith("sha256:") for image in provenance["images"])
     assert {entry["role"] for entry in provenance["files"]} >= {"scenario", "compose", "prometheus", "alertmanager"}
-    assert our_containers(tmp_path) == []
+    assert f"on `{second_engine.url}`" in markdown
+    assert our_containers(tmp_path) == [] and our_containers(tmp_path, second_engine) == []
+    assert our_networks(tmp_path, second_engine) == []
 
 
 def test_a_rule_file_prometheus_never_loads_fails_the_gate_though_every_scenario_verifies(tmp_path: Path) -> None:

@@ -32,13 +32,13 @@ def fake_engine(entries: list[dict[str, Any]]) -> Any:
 def test_orphaned_runs_are_found_while_another_lane_removes_a_container(monkeypatch: pytest.MonkeyPatch) -> None:
     dead = {"Id": "1", "Names": ["/prometheus-abc"],
             "Labels": {engine.MANAGED_LABEL: "true", engine.RUN_LABEL: "run-1", engine.PID_LABEL: "999999999"}}
-    monkeypatch.setattr(engine, "client", lambda: fake_engine([dead]))
+    monkeypatch.setattr(engine, "client", lambda on=None: fake_engine([dead]))
 
     assert engine.orphaned_runs() == {"run-1": ["container prometheus-abc"]}
 
 
 def test_our_resources_are_listed_while_another_lane_removes_a_container(monkeypatch: pytest.MonkeyPatch) -> None:
     ours = {"Id": "2", "Names": ["/sink-abc"], "Labels": {engine.RUN_LABEL: "run-2"}}
-    monkeypatch.setattr(engine, "client", lambda: fake_engine([ours]))
+    monkeypatch.setattr(engine, "client", lambda on=None: fake_engine([ours]))
 
-    assert [name for name, _ in engine._labelled_resources(f"{engine.RUN_LABEL}=run-2")] == ["container sink-abc"]
+    assert [name for name, _ in engine._labelled_resources(f"{engine.RUN_LABEL}=run-2", engine.default())] == ["container sink-abc"]

@@ -62,7 +62,7 @@ class FakeRun:
 
     @contextlib.contextmanager
     def running_stack(self, stack_spec: Any, rendered: stack.RenderedConfigs, scale: TimeScale, run_id: str,
-                      run_dir: Path, progress: Any = None) -> Iterator[Any]:
+                      run_dir: Path, progress: Any = None, on: Any = None) -> Iterator[Any]:
         folders = rendered.mounts_by_role
         self.mounted = {"prometheus": (folders["prometheus"] / "prometheus.yml").read_text(),
                         "alertmanager": (folders["alertmanager"] / "alertmanager.yml").read_text()
