@@ -229,7 +229,10 @@ def _connect(db: Path) -> Iterator[sqlite3.Connection]:
     if db.exists() and not db.is_file():
         raise InvalidInput(f"{db}: the history must be a file, and this is a folder")
     db.parent.mkdir(parents=True, exist_ok=True)
+    created = not db.exists()
     connection = sqlite3.connect(db)
+    if created:
+        db.chmod(0o600)  # owner-only, as the run folders beside it are
     try:
         connection.executescript(_SCHEMA)
         yield connection

@@ -52,7 +52,13 @@ def start_harness(*args: str, reports: Path, until: str) -> tuple[subprocess.Pop
 
 def run_ids(reports: Path) -> set[str]:
     """The runs that wrote to `reports` (one folder per run id); their lanes' ids start with it."""
-    return {folder.name for folder in reports.iterdir()} if reports.is_dir() else set()
+    return {folder.name for folder in reports.iterdir() if folder.is_dir()} if reports.is_dir() else set()
+
+
+def run_folder(reports: Path) -> Path:
+    """The one run folder in `reports` (beside it, the history file the run appended to)."""
+    (folder,) = [path for path in reports.iterdir() if path.is_dir()]
+    return folder
 
 
 def our_containers(reports: Path, on: engine.Engine | None = None) -> list[str]:

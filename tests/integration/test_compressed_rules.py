@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import yaml
-from commands import harness, our_containers
+from commands import harness, our_containers, run_folder
 from test_verdicts import copy_of_the_default_stack
 
 SIGNUP_RULES = {
@@ -51,7 +51,7 @@ def test_an_adjusted_count_fires_at_x40_and_a_calendar_rule_is_not_verified_at_t
 
     result = harness("run", str(scenario), "--stack", str(stack), "--scale", "40", reports=tmp_path / "reports")
 
-    (run_dir,) = (tmp_path / "reports").iterdir()
+    run_dir = run_folder(tmp_path / "reports")
     report = json.loads((run_dir / "report.json").read_text())
     verdicts = {v["expectation"]: (v["status"], v["detail"]) for v in report["scenarios"][0]["verdicts"]}
     compression = {entry["rule"]: entry for entry in report["compression"]["rules"]}

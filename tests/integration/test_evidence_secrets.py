@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from commands import ROOT, copy_of_default_stack, harness, our_containers
+from commands import ROOT, copy_of_default_stack, harness, our_containers, run_folder
 from secret_stack import leaks, loose_modes, write_secrets
 
 
@@ -18,7 +18,7 @@ def test_a_run_on_a_stack_full_of_secrets_delivers_and_leaves_none_in_its_folder
     result = harness("run", str(ROOT / "scenarios" / "target-down.yml"), "--stack", str(stack / "docker-compose.yml"),
                      "--scale", "40", reports=reports)
 
-    (run_dir,) = reports.iterdir()
+    run_dir = run_folder(reports)
     report = json.loads((run_dir / "report.json").read_text())
     (scenario,) = report["scenarios"]
     verified = [verdict["expectation"] for verdict in scenario["verdicts"] if verdict["passed"]]

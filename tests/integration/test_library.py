@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from commands import harness, our_containers
+from commands import harness, our_containers, run_folder
 
 from harness import runner
 from harness.scenario import load_scenario
@@ -48,7 +48,7 @@ def pre_launch(reports: Path, *only: str) -> tuple[subprocess.CompletedProcess[s
     """The pre-launch suite in two lanes, narrowed to `only` (names or tags), and its JSON report."""
     narrowed = [argument for name in only for argument in ("--only", name)]
     result = harness("gate", "--suite", "scenarios/suites/pre-launch.yml", "--lanes", "2", *narrowed, reports=reports)
-    (run_dir,) = reports.iterdir()
+    run_dir = run_folder(reports)
     return result, json.loads((run_dir / "report.json").read_text())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from commands import harness, our_containers
+from commands import harness, our_containers, run_folder
 
 
 def test_postgres_down_at_x40_is_refused_with_the_exporters_measured_answer_time(tmp_path: Path) -> None:
@@ -17,7 +17,7 @@ def test_postgres_down_at_x40_is_refused_with_the_exporters_measured_answer_time
     assert "ScaleRefused: the requested time scale ×40 would distort 1 scenario(s):" in message
     assert "postgres-exporter:9187 (job postgres)" in message and "(postgres down (container_stop))" in message
     assert "at ×40 the scrape timeout of job postgres is 0.25 s" in message
-    (run_dir,) = tmp_path.iterdir()
+    run_dir = run_folder(tmp_path)
     report = json.loads((run_dir / "report.json").read_text())
     measured = {f["target"]: f for f in report["limits"]["figures"]["scrapes"] if f["condition"]}
     assert measured["postgres-exporter:9187"]["seconds"] > 0.25 * 1.2  # slower than ×40 allows

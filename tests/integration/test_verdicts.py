@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from commands import ROOT, harness, our_containers
+from commands import ROOT, harness, our_containers, run_folder
 
 
 def copy_of_the_default_stack(folder: Path) -> Path:
@@ -20,7 +20,7 @@ def copy_of_the_default_stack(folder: Path) -> Path:
 
 
 def report_of(reports: Path) -> dict[str, Any]:
-    (run_dir,) = reports.iterdir()
+    run_dir = run_folder(reports)
     return json.loads((run_dir / "report.json").read_text())
 
 

@@ -31,6 +31,13 @@ def test_recorded_runs_come_back_oldest_first(tmp_path: Path) -> None:
     assert [(r.run_id, r.measured_s) for r in history.load(db)] == [("run-01", 10.0), ("run-02", 11.0)]
 
 
+def test_a_new_history_file_is_owner_only(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite"
+    seed(db, [row(1)])
+
+    assert db.stat().st_mode & 0o777 == 0o600
+
+
 def test_a_run_recorded_twice_is_kept_once(tmp_path: Path) -> None:
     db = tmp_path / "history.sqlite"
     seed(db, [row(1)])
