@@ -165,16 +165,11 @@ def _live_findings(data: dict[str, Any], codes: tuple[str, ...]) -> list[dict[st
 
 
 def _live_targets(data: dict[str, Any]) -> ChecklistItem:
-    title = "Targets up, and every rule's selectors return series (live check)"
     check = data.get("config_check") or {}
-    if not check.get("live"):
-        return ChecklistItem(title, "not measured", "the live config check did not run", "#config-check")
-    found = _live_findings(data, ("live.target-down", "live.selector-no-series"))
-    if found:
-        return ChecklistItem(title, "not ticked", "; ".join(f"{f['subject']}: {f['message']}" for f in found[:3]),
-                             "#config-check")
-    return ChecklistItem(title, "ticked", f"{check.get('rules', 0)} rules checked against the running Prometheus: "
-                         "no target down, no selector without series", "#config-check")
+    return _by_live_findings(data, "Targets up, and every rule's selectors return series (live check)",
+                             ("live.target-down", "live.selector-no-series"),
+                             f"{check.get('rules', 0)} rules checked against the running Prometheus: "
+                             "no target down, no selector without series")
 
 
 def _dashboards(data: dict[str, Any]) -> ChecklistItem:
@@ -185,14 +180,19 @@ def _dashboards(data: dict[str, Any]) -> ChecklistItem:
     if not dashboards:
         why = f"; Grafana was left out: {grafana[0]['leaves_unverified']}" if grafana else ""
         return ChecklistItem(title, "not measured", "the stack has no dashboard files" + why)
-    if not check.get("live"):
+    return _by_live_findings(data, title, ("live.dashboard-no-data", "live.dashboard-query-unread"),
+                             f"{len(dashboards)} dashboard(s): every panel's queries return data on the running stack")
+
+
+def _by_live_findings(data: dict[str, Any], title: str, codes: tuple[str, ...], ticked: str) -> ChecklistItem:
+    """Ticked when the live config check ran and found none of `codes`; not measured when it did not run."""
+    if not (data.get("config_check") or {}).get("live"):
         return ChecklistItem(title, "not measured", "the live config check did not run", "#config-check")
-    found = _live_findings(data, ("live.dashboard-no-data", "live.dashboard-query-unread"))
+    found = _live_findings(data, codes)
     if found:
         return ChecklistItem(title, "not ticked", "; ".join(f"{f['subject']}: {f['message']}" for f in found[:3]),
                              "#config-check")
-    return ChecklistItem(title, "ticked", f"{len(dashboards)} dashboard(s): every panel's queries return data "
-                         "on the running stack", "#config-check")
+    return ChecklistItem(title, "ticked", ticked, "#config-check")
 
 
 def _severity_of(data: dict[str, Any]) -> dict[str, str]:
