@@ -73,6 +73,9 @@ def _arguments(parser: Any) -> None:
 
 
 _sent = 0
+#: Requests begun, answered or not: a user sends only while this is under the budget, so users that
+#: are behind their schedule cannot overshoot it in the moment before the run quits.
+_begun = 0
 _flowing_since: float | None = None
 #: Requests this process may send, requests completed before the load counts as flowing (every user
 #: has started), the file that says so: from this process's own command line, read once at start.
@@ -144,11 +147,22 @@ class AppUser(FastHttpUser):
 
     @task(3)
     def read_items(self) -> None:
-        self.client.get("/api/items", name="/api/items")
+        if _may_begin():
+            self.client.get("/api/items", name="/api/items")
 
     @task(1)
     def place_order(self) -> None:
-        self.client.post("/api/orders", json={"item_id": 1, "quantity": 1}, name="/api/orders")
+        if _may_begin():
+            self.client.post("/api/orders", json={"item_id": 1, "quantity": 1}, name="/api/orders")
+
+
+def _may_begin() -> bool:
+    """Take one request of this process's budget; none is left once the budget is spent."""
+    global _begun
+    if _begun >= _budget:
+        return False
+    _begun += 1
+    return True
 
 
 class ScenarioShape(LoadTestShape):

@@ -47,7 +47,7 @@ def test_pre_launch_families_fire_above_their_thresholds_and_stay_silent_below(t
 def pre_launch(reports: Path, *only: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """The pre-launch suite in two lanes, narrowed to `only` (names or tags), and its JSON report."""
     narrowed = [argument for name in only for argument in ("--only", name)]
-    result = harness("gate", "--suite", "scenarios/suites/pre-launch.yml", "--lanes", "2", *narrowed, reports=reports)
+    result = harness("gate", "--suite", "scenarios/suites/pre-launch.yml", "--lanes", "3", *narrowed, reports=reports)
     run_dir = run_folder(reports)
     return result, json.loads((run_dir / "report.json").read_text())
 
