@@ -259,6 +259,42 @@ def check_command(
     _guarded(work, traceback)
 
 
+@app.command("adopt")
+def adopt_command(
+    paths: Annotated[list[Path], typer.Argument(
+        help="the team's configs: a folder, compose file, prometheus.yml, alertmanager.yml, rule files")],
+    out: Annotated[Path, typer.Option("--out", help="new folder for the adopted stack, scenarios and suite")],
+    scale: ScaleOption = None,
+    lanes: LanesOption = None,
+    traceback: TracebackOption = False,
+) -> None:
+    """Write a stack and a scenario suite proving every alerting rule fires, routes, and stays silent below.
+
+    Each rule's threshold is found by search on the real Prometheus, driven through a signal source.
+    Exit 0 when every drivable rule got its scenarios, 1 when the search found a rule that never both
+    fired and stayed silent, 2 on bad input.
+    """
+
+    def work() -> int:
+        from harness.adopt.run import adopt
+
+        factor = _scale(scale, None)
+        with console.status("adopting") as status:
+            adopted = adopt(paths, out, TimeScale(factor), _shown_in(status), 2 if lanes is None else lanes)
+        console.print(f"{adopted.rules} alerting rules: scenarios for {len(adopted.generated)}, "
+                      f"{len(adopted.not_drivable)} not drivable, {len(adopted.never_both)} never both fired and "
+                      f"stayed silent; search {adopted.search_seconds:.0f} s", highlight=False)
+        for name, reason in sorted(adopted.not_drivable.items()):
+            console.print(f"[yellow]not drivable[/] {name}: {reason}", highlight=False)
+        for name, reason in sorted(adopted.never_both.items()):
+            console.print(f"[red]never fired and stayed silent[/] {name}: {reason}", highlight=False)
+        console.print(f"wrote {out / 'adopt.md'}; run it: harness gate --suite {adopted.suite} "
+                      f"--stack {out / 'compose.yml'}", highlight=False)
+        return 1 if adopted.never_both else 0
+
+    _guarded(work, traceback)
+
+
 @app.command("images")
 def images_command(stack: StackOption = DEFAULT_STACK, engine: EnginesOption = [],
                    traceback: TracebackOption = False) -> None:

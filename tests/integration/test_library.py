@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,19 +13,38 @@ import pytest
 from commands import harness, our_containers, run_folder
 
 from harness import runner
+from harness.gate import new_run_id
 from harness.scenario import load_scenario
-from harness.stack import RunningStack
+from harness.stack import RunningStack, render_configs, running_stack
+from harness.stackfile import load_stack
+from harness.timescale import TimeScale
 
-LIBRARY = Path(__file__).resolve().parents[2] / "scenarios" / "library"
+ROOT = Path(__file__).resolve().parents[2]
+LIBRARY = ROOT / "scenarios" / "library"
+DEFAULT_STACK = ROOT / "compose" / "docker-compose.yml"
+PRE_LAUNCH_SCALE = 40  # the scale the pre-launch suite runs these scenarios at
+
+
+@pytest.fixture(scope="module")
+def stack_at_pre_launch_scale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    stack = load_stack(DEFAULT_STACK)
+    run_dir = tmp_path_factory.mktemp("library-stack")
+    scale = TimeScale(PRE_LAUNCH_SCALE)
+    rendered = render_configs(stack, run_dir, scale)
+    try:
+        with running_stack(stack, rendered, scale, new_run_id(), run_dir) as live:
+            yield live
+    finally:
+        rendered.discard()
 
 
 @pytest.mark.parametrize(
     "name", ["latency-warning-routing", "error-rate-inhibition", "silenced-target-down", "pager-outage"]
 )
-def test_library_scenario_is_verified(harness_stack: RunningStack, tmp_path: Path, name: str) -> None:
-    runner.reset(harness_stack)
+def test_library_scenario_is_verified(stack_at_pre_launch_scale: RunningStack, tmp_path: Path, name: str) -> None:
+    runner.reset(stack_at_pre_launch_scale)
 
-    result = runner.run_scenario(harness_stack, load_scenario(LIBRARY / f"{name}.yml"), tmp_path)
+    result = runner.run_scenario(stack_at_pre_launch_scale, load_scenario(LIBRARY / f"{name}.yml"), tmp_path)
 
     assert result.error is None and result.skipped is None, result.error or result.skipped
     assert [v for v in result.verdicts if not v.passed] == []
