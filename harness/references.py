@@ -51,8 +51,14 @@ def check_distinct_names(scenarios: list[Scenario]) -> None:
 
 
 def check_fault_targets(scenario: Scenario, stack: Stack) -> None:
-    """Refuse faults aimed at services the stack does not have."""
+    """Refuse faults aimed at services the stack does not have (a signal fault aims at its signal source)."""
     for index, scheduled in enumerate(scenario.faults):
+        if scheduled.fault.kind == "signal" and stack.with_role("signal_source") is None:
+            raise InvalidInput(
+                f"{scenario.where('faults', index, 'fault', 'kind')}: a signal fault programs the stack's signal "
+                f"source, and no service of {stack.path.name} has `x-harness: {{role: signal_source}}`. Hint: add one "
+                "built from compose/images/signal-source, with `ports: [\"127.0.0.1::9300\"]`"
+            )
         service = getattr(scheduled.fault, "service", None)
         if service is not None and service not in stack.services:
             raise InvalidInput(

@@ -17,6 +17,7 @@ from harness.progress import Transient
 from harness.configs import PrometheusSettings
 from harness.errors import FaultError, FaultSkipped, HarnessError, StackError
 from harness.expectations import Evidence, Moments, Verdict
+from harness.faults import Preparing
 from harness.load import LoadProfile, LoadRun, LoadSummary, UserChange, request_budget
 from harness.observer import Observer
 from harness.scenario import (
@@ -105,6 +106,7 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     active: list[ScheduledFault] = []
     with Observer(live, queries, interval, sampled=sampled) as observer:
         try:
+            prepare_faults(live, scenario, progress)
             load = LoadRun(live.app_url, profile, output_dir / "load", run_id=live.run_id)
             load.wait_until_flowing()
             if warmup:
@@ -181,6 +183,14 @@ def run_scenario(live: RunningStack, scenario: Scenario, output_dir: Path, progr
     return result
 
 
+def prepare_faults(live: RunningStack, scenario: Scenario, progress: Progress = lambda _: None) -> None:
+    """Let each fault that has a `prepare` step set the stack's state outside its window, before the baseline."""
+    for scheduled in scenario.faults:
+        if isinstance(scheduled.fault, Preparing):
+            progress(f"{scenario.name}: preparing {scheduled.fault.kind}")
+            scheduled.fault.prepare(live)
+
+
 def threshold_queries(scenario: Scenario, prometheus: PrometheusSettings) -> dict[str, str]:
     """For each alert a scenario names, its rule's left-hand side (already scaled), to sample.
 
@@ -251,6 +261,10 @@ def reset(live: RunningStack, progress: Progress = lambda _: None) -> None:
         still = f"; still: {', '.join(loud)}" if loud else ""
         raise StackError(f"could not reset the stack between scenarios: {error}{still}") from error
     live.sink.clear()
+    # Cleared last, not first: the last scenario's signal fault left its `outside` program, which keeps the
+    # stack quiet; an empty one would make a team's absent() rules fire while the reset waits for quiet.
+    if live.signals is not None:
+        live.signals.clear()
 
 
 def _sleep_until(t: float, watch: Callable[[], None], every: float = 0.5) -> None:

@@ -43,8 +43,11 @@ def plan(faults: list[Scheduled], origin: float, scale: TimeScale) -> list[Fault
 
 def identity(fault: object) -> tuple[str, str]:
     """What a fault acts on: its kind and its target (service, receiver kind or the app)."""
+    kind = str(getattr(fault, "kind", type(fault).__name__))
+    if kind == "signal":  # each signal fault replaces the signal source's whole program
+        return kind, "the signal source"
     target = getattr(fault, "service", None) or getattr(fault, "receiver_kind", None) or getattr(fault, "matchers", None) or "app"
-    return str(getattr(fault, "kind", type(fault).__name__)), str(target)
+    return kind, str(target)
 
 
 def overlapping(faults: list[Scheduled]) -> list[tuple[int, int]]:

@@ -29,6 +29,7 @@ from harness.isolation import IsolationChange
 from harness.prometheus import PrometheusClient
 from harness.receivers import PAGERDUTY_V1_HOST
 from harness.redaction import Secrets
+from harness.signals import SignalSourceClient
 from harness.sinks import SinkClient
 from harness.stackfile import HttpReady, LogReady, Service, Stack
 from harness.timescale import TimeScale
@@ -75,11 +76,23 @@ class RunningStack:
     prometheus: PrometheusClient = field(init=False)
     alertmanager: AlertmanagerClient = field(init=False)
     sink: SinkClient = field(init=False)
+    #: The signal source's client; None when no service has `x-harness: {role: signal_source}`.
+    signals: SignalSourceClient | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.prometheus = PrometheusClient(self.url_of_role("prometheus"))
         self.alertmanager = AlertmanagerClient(self.url_of_role("alertmanager"))
         self.sink = SinkClient(self.url_of_role("sink"))
+        self.signals = self._signal_source()
+
+    def _signal_source(self) -> SignalSourceClient | None:
+        source = self.stack.with_role("signal_source")
+        if source is None or source.name not in self.urls:  # none, or an optional one left out
+            return None
+        if not self.urls[source.name]:
+            raise StackError(f"service {source.name!r} has role signal_source but publishes no port for the harness "
+                             "to program it through. Hint: `ports: [\"127.0.0.1::9300\"]`")
+        return SignalSourceClient(self.urls[source.name])
 
     def container(self, service: str) -> Container:
         """The engine's handle on a service's container, or FaultError naming the services there are."""
@@ -118,8 +131,9 @@ class RunningStack:
         return self.url_of_role("app")
 
     def close_clients(self) -> None:
-        for client in (self.prometheus, self.alertmanager, self.sink):
-            client.close()
+        for client in (self.prometheus, self.alertmanager, self.sink, self.signals):
+            if client is not None:
+                client.close()
 
 
 def prepare_images(

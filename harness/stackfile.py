@@ -18,9 +18,11 @@ from harness.errors import ConfigError, InvalidInput
 from harness.images import ImageRecipe
 from harness.yamlfile import Location, Place
 
-Role = Literal["prometheus", "alertmanager", "app", "sink"]
+Role = Literal["prometheus", "alertmanager", "app", "sink", "signal_source"]
 #: Every role a run needs: the harness talks to each of them.
 RUN_ROLES: tuple[Role, ...] = ("prometheus", "alertmanager", "app", "sink")
+#: Roles a stack may give a service, and the harness uses when one does (signal faults need `signal_source`).
+OPTIONAL_ROLES: tuple[Role, ...] = ("signal_source",)
 #: Compose's short port syntax: `[ip:][host:]container[/protocol]`; the host side may be empty or a range.
 _PORT = re.compile(r"^(?:(?:\[[0-9a-fA-F:.]*\]|[0-9.]*):)?(?:[0-9]*(?:-[0-9]+)?:)?(?P<port>[0-9]{1,5})(?:/(?:tcp|udp|sctp))?\Z")
 
@@ -147,20 +149,25 @@ class Stack(BaseModel):
         return f"{self.path}:{line}: {'.'.join(str(part) for part in location)}" if location else f"{self.path}:{line}"
 
     def by_role(self, role: Role) -> Service:
-        for service in self.services.values():
-            if service.harness.role == role:
-                return service
+        service = self.with_role(role)
+        if service is not None:
+            return service
         raise ConfigError(f"{self.where('services')}: no service has `x-harness: {{role: {role}}}`; the harness "
                           "needs one")
 
+    def with_role(self, role: Role) -> Service | None:
+        """The service that plays `role`, or None (for an optional role such as signal_source)."""
+        return next((service for service in self.services.values() if service.harness.role == role), None)
+
     def check_roles(self, roles: tuple[Role, ...] = RUN_ROLES) -> None:
-        """Refuse a stack that lacks a service the run talks to, or names a role twice."""
-        for role in roles:
+        """Refuse a stack that lacks a service the run talks to, or names a role (optional ones too) twice."""
+        for role in (*roles, *(role for role in OPTIONAL_ROLES if role not in roles)):
             playing = [service.name for service in self.services.values() if service.harness.role == role]
             if len(playing) > 1:
                 raise ConfigError(f"{self.where('services', playing[1], 'x-harness', 'role')}: {playing[0]} and "
                                   f"{playing[1]} both have role {role}; one service plays each role")
-            self.by_role(role)
+            if role in roles:
+                self.by_role(role)
 
     def recipe(self, service: Service) -> ImageRecipe:
         if service.build is None:

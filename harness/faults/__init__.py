@@ -5,8 +5,11 @@ to start raises FaultError; it is never a silent no-op. Every fault is undone on
 of a scenario (the runner stops whatever it started, in reverse order).
 
 Families: `app` (through the sample app's control API), `container` (engine calls and a stress
-sidecar in the target's cgroup), `network` (disconnect, tc netem from a sidecar), `sink`, and `silence` (an Alertmanager silence,
-scheduled like a fault).
+sidecar in the target's cgroup), `network` (disconnect, tc netem from a sidecar), `sink`, `silence` (an Alertmanager silence,
+scheduled like a fault) and `signal` (series programmed in the signal source).
+
+A fault may also have `prepare(stack)` (the `Preparing` protocol): the runner calls it before the
+scenario's baseline, to set what the stack looks like outside the fault.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from harness.faults.app import (
 )
 from harness.faults.container import ContainerKill, ContainerPause, ContainerRestart, ContainerStop, CpuStress, MemoryStress
 from harness.faults.network import NetworkBandwidth, NetworkCut, NetworkDelay, NetworkLoss
+from harness.faults.signal import SignalFault
 from harness.faults.silence import Silence
 from harness.faults.sink import SinkOutage
 
@@ -39,12 +43,19 @@ class Fault(Protocol):
     def describe(self) -> str: ...
 
 
+@runtime_checkable
+class Preparing(Protocol):
+    """A fault that sets the stack's state outside its window, before the scenario's baseline starts."""
+
+    def prepare(self, stack: RunningStack) -> None: ...
+
+
 FAULT_TYPES = (
     AppErrors, AppLatency, PoolHold, SlowQuery, CacheFill, CacheFlush, CacheMiss, QueueBacklog, JobFailures, SlowJobs,
     MemoryLeak, BusinessGauge, BusinessRate,
     ContainerStop, ContainerKill, ContainerPause, ContainerRestart, CpuStress, MemoryStress,
     NetworkCut, NetworkDelay, NetworkLoss, NetworkBandwidth,
-    SinkOutage, Silence,
+    SinkOutage, Silence, SignalFault,
 )
 
 #: Any fault, chosen by its `kind` key in YAML.
