@@ -128,7 +128,7 @@ class RunningStack:
 
     @property
     def app_url(self) -> str:
-        return self.url_of_role("app")
+        return self.urls[self.stack.load_target.name]
 
     def close_clients(self) -> None:
         for client in (self.prometheus, self.alertmanager, self.sink, self.signals):

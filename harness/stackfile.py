@@ -166,8 +166,15 @@ class Stack(BaseModel):
             if len(playing) > 1:
                 raise ConfigError(f"{self.where('services', playing[1], 'x-harness', 'role')}: {playing[0]} and "
                                   f"{playing[1]} both have role {role}; one service plays each role")
+            if role == "app" and not playing and self.with_role("signal_source") is not None:
+                continue  # the load goes to the signal source, which stands in for an app (harness adopt)
             if role in roles:
                 self.by_role(role)
+
+    @property
+    def load_target(self) -> Service:
+        """The service a scenario's load is sent to: the app, else the signal source standing in for one."""
+        return self.with_role("app") or self.with_role("signal_source") or self.by_role("app")
 
     def recipe(self, service: Service) -> ImageRecipe:
         if service.build is None:

@@ -15,6 +15,7 @@ import promql_parser
 
 from harness.adopt.values import matching, not_matching, other_than, unquote
 from harness.check.expression import Expression, operator, parse, unwrap, walk
+from harness.thresholds import threshold_of
 
 Kind = Literal["counter", "gauge", "histogram"]
 Knob = Literal["rate", "value", "slope", "latency"]
@@ -69,6 +70,8 @@ class Drive:
     down_job: str = ""
     #: Series left out on purpose (the right of `unless`), so the rule can keep its results.
     notes: tuple[str, ...] = field(default=())
+    #: The rule compares with `==` or `!=`: there is no "just below", only the value and the others.
+    exact: bool = False
 
     @property
     def metrics(self) -> frozenset[str]:
@@ -144,7 +147,9 @@ def drives_for(alert: str, expr: str) -> list[Drive] | NotDrivable:
         shape = _shape(place, name, parsed)
         if isinstance(shape, str):
             return NotDrivable(alert, shape)
-        if shape not in shapes and not _covered(shape, shapes):
+        shape = _as_first_of_its_name(shape, shapes)
+        if not any(other.name == shape.name and other.labels == shape.labels for other in shapes) \
+                and not _covered(shape, shapes):
             shapes.append(shape)
     if up_jobs:
         if len(set(up_jobs)) > 1:
@@ -154,8 +159,11 @@ def drives_for(alert: str, expr: str) -> list[Drive] | NotDrivable:
         return NotDrivable(alert, "reads no series (a constant, or only `vector()`/`time()`)")
     if not any(operator(place.node) in _COMPARISONS for place in walk(parsed.tree)):
         return [Drive(alert, "presence", tuple(shapes), notes=tuple(notes))]
-    singles = [Drive(alert, "level", tuple(shapes), (index,), notes=tuple(notes)) for index in range(len(shapes))]
-    together = Drive(alert, "level", tuple(shapes), tuple(range(len(shapes))), notes=tuple(notes))
+    threshold = threshold_of(expr)
+    exact = threshold is not None and threshold.op in ("==", "!=")
+    singles = [Drive(alert, "level", tuple(shapes), (index,), notes=tuple(notes), exact=exact)
+               for index in range(len(shapes))]
+    together = Drive(alert, "level", tuple(shapes), tuple(range(len(shapes))), notes=tuple(notes), exact=exact)
     return singles + ([together] if len(shapes) > 1 else [])
 
 
@@ -228,6 +236,14 @@ def _shape(place: Any, name: str, parsed: Expression) -> SeriesShape | str:
     if innermost in SLOPE_FUNCTIONS:
         return SeriesShape(name, "gauge", labels, job, "slope")
     return SeriesShape(name, "gauge", labels, job, "value")
+
+
+def _as_first_of_its_name(shape: SeriesShape, shapes: list[SeriesShape]) -> SeriesShape:
+    """A metric has one type: read as a counter once (under `rate`), it is a counter wherever else it appears."""
+    for other in shapes:
+        if other.name == shape.name:
+            return SeriesShape(shape.name, other.kind, shape.labels, shape.job, other.knob)
+    return shape
 
 
 def _covered(shape: SeriesShape, shapes: list[SeriesShape]) -> bool:

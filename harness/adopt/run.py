@@ -114,6 +114,7 @@ def adopt(paths: list[Path], out: Path, scale: TimeScale, progress: Progress = l
     finally:
         rendered.discard()
     search_seconds = polling.monotonic() - started
+    (out / "search.json").write_text(json.dumps({name: _outcome_json(o) for name, o in outcomes.items()}, indent=2) + "\n")
     found = [outcome for outcome in outcomes.values() if isinstance(outcome, Found)]
     never = {outcome.alert: outcome.reason for outcome in outcomes.values() if isinstance(outcome, NotFound)}
     every = [rule.name for rule in rendered.prometheus.rules]
@@ -128,6 +129,16 @@ def adopt(paths: list[Path], out: Path, scale: TimeScale, progress: Progress = l
     (out / "adopt.json").write_text(json.dumps(adopted.as_json(), indent=2) + "\n")
     (out / "adopt.md").write_text(_markdown(adopted, plans))
     return adopted
+
+
+def _outcome_json(outcome: Found | NotFound) -> dict[str, Any]:
+    if isinstance(outcome, NotFound):
+        return {"found": False, "reason": outcome.reason, "probes": outcome.probes, "seconds": round(outcome.seconds, 1)}
+    return {
+        "found": True, "drive": outcome.drive.describe(), "probes": outcome.probes, "seconds": round(outcome.seconds, 1),
+        "fire": {"input": outcome.fire.probe.describe(), "lhs": outcome.fire.lhs, "labels": outcome.fire.labels},
+        "silent": {"input": outcome.silent.probe.describe(), "lhs": outcome.silent.lhs},
+    }
 
 
 def _write_per_rule(plans: list[generated.Plan], out: Path) -> Path:

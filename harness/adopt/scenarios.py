@@ -95,7 +95,7 @@ def plan(found: Found, rule: AlertRule, prometheus: PrometheusSettings, alertman
         "baseline": BASELINE,
         "faults": [{"at": "0s", "duration": _text(pipeline + 2 * MARGIN),
                     "fault": {"kind": "signal", "during": quiet, "outside": quiet}}],
-        "recovery": "1m",
+        "recovery": _text(MARGIN),
         "allow_unannounced": others,
         "expectations": [{"type": "alert_silent", "alert": rule.name, "near": _near(found, rule)}],
     }

@@ -109,6 +109,8 @@ def _level(drive: Drive) -> Search:
         states = "fired" if all(o.fires for o in seen) else "stayed silent"
         return f"{states} at every intensity tried ({', '.join(f'{o.probe.intensity:g}' for o in seen)})"
     firing, quiet = bracket
+    if drive.exact:  # `== 0` fires at one value: the ordinary input that did not is the silent one
+        return firing, next(o for o in seen if not o.fires)
     for _ in range(BISECTIONS):
         middle = yield Probe(_between(firing.probe.intensity, quiet.probe.intensity))  # type: ignore[arg-type]
         firing, quiet = (middle, quiet) if middle.fires else (firing, middle)

@@ -1,4 +1,8 @@
-"""The HTTP API: `PUT|GET|DELETE /program`, `GET /metrics[/<job>]`, `GET /healthz`."""
+"""The HTTP API: `PUT|GET|DELETE /program`, `GET /metrics[/<job>]`, `GET /healthz`.
+
+In a stack without an app of its own (one `harness adopt` writes) the harness's load goes here:
+`GET|POST /api/...` answer 200 and change nothing, so a scenario's load flows as it would to an app.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +46,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, self.server.signals.program().to_json())
         elif path == "/metrics" or path.startswith("/metrics/"):
             self._metrics(path.removeprefix("/metrics").strip("/") or DEFAULT_JOB)
+        elif path.startswith("/api/"):
+            self._json(200, {"load": "accepted"})
         else:
             self._json(404, {"error": f"no such path {path}"})
 
@@ -67,6 +73,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.signals.replace(program)
         log.info("programmed %d series, down jobs: %s", len(program.series), ", ".join(program.down_jobs) or "none")
         self._json(200, {"series": len(program.series)})
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(min(length, MAX_BODY))
+        if self.path.startswith("/api/"):
+            self._json(200, {"load": "accepted"})
+        else:
+            self._json(404, {"error": f"POST goes to /api/..., not {self.path}"})
 
     def do_DELETE(self) -> None:  # noqa: N802
         if self.path != "/program":

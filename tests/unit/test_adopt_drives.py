@@ -83,3 +83,9 @@ def test_regex_values_are_generated_to_match_and_negations_to_miss() -> None:
     assert matching("[^/]+") == "x"
     assert not_matching("tmpfs|overlay") == "harness"
     assert not_matching(".*") is None
+
+
+def test_a_metric_read_as_a_counter_and_as_a_value_is_one_counter() -> None:
+    (drive,) = ways("rate(restarts_total[5m]) > 1 and restarts_total > 3")
+
+    assert [(shape.name, shape.kind) for shape in drive.series] == [("restarts_total", "counter")]

@@ -76,3 +76,11 @@ def test_rules_reading_the_same_metric_are_never_searched_at_the_same_time() -> 
     assert all(isinstance(outcome, Found) for outcome in outcomes.values())
     assert not any(len([s for s in p["series"] if s["name"] == "queue_depth"]) > 1 for p in stand_in.programs)
     assert stand_in.searched_together("queue_depth", "workers_busy")
+
+
+def test_an_equality_rule_fires_at_its_value_and_stays_silent_at_the_first_ordinary_one() -> None:
+    outcomes, _ = search(rule("Down", "pg_up == 0"))
+
+    found = outcomes["Down"]
+    assert isinstance(found, Found)
+    assert (found.fire.probe.intensity, found.silent.probe.intensity) == (0.0, 1.0)
