@@ -16,7 +16,7 @@ import httpx
 import pytest
 from commands import harness, our_containers
 
-from harness import engine
+from harness import engine, images
 from harness.gate import new_run_id
 from harness.stack import RunningStack, render_configs, running_stack, volume_name
 from harness.stackfile import load_stack
@@ -200,3 +200,16 @@ def test_a_single_file_mount_whose_source_is_missing_is_refused_naming_file_and_
     assert (f"{compose}:34: services.prometheus.volumes[1]: the bind mount's source "
             f"{tmp_path / 'stack' / 'monitoring' / 'prometheus' / 'alerts.yml'} does not exist") in message
     assert our_containers(tmp_path / "reports") == []
+
+
+def test_a_pinned_image_this_engine_has_runs_as_it_is_even_with_a_build_recipe(seed: RunningStack) -> None:
+    (ours,) = [i for i in seed.boot.images if i.service == "prometheus"] if seed.boot else [None]
+    assert ours is not None
+    pinned = f"team/prometheus:pinned-{seed.run_id}"
+    engine.client().images.get(ours.tag).tag(pinned)
+    try:
+        resolved = images.resolve(images.ImageRecipe("prometheus", pinned, IMAGES / "prometheus"), "")
+    finally:
+        engine.client().images.remove(pinned)
+
+    assert (resolved.tag, resolved.source, resolved.substituted) == (pinned, "local", False)
