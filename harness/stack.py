@@ -1,10 +1,12 @@
 """Bring a stack up on real containers, wait until it is healthy, and take all of it down again.
 
 Data flow: the Compose file (stackfile) -> images (pulled or built) -> configs rendered for this
-run (time scale, receivers -> sink, alerts only to the stack's Alertmanager) -> containers on one
-internal network (no route out), each labelled with the run id, started in dependency order, their
-ports published on 127.0.0.1 by the publisher -> readiness -> Prometheus has every target up and
-its Alertmanager discovered. Whatever happens, `running_stack` removes every container and network.
+run (time scale, receivers -> sink, alerts only to the stack's Alertmanager) -> the run's own copies
+of the volumes the file declares -> containers on one internal network (no route out), each labelled
+with the run id, started in dependency order with the file's mounts (a config folder or file replaced
+by its rendering), entrypoint, user and environment, their ports published on 127.0.0.1 by the
+publisher -> readiness -> Prometheus has every target up and its Alertmanager discovered. Whatever
+happens, `running_stack` removes every container, network and volume.
 """
 
 from __future__ import annotations
