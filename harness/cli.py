@@ -306,11 +306,15 @@ def images_command(stack: StackOption = DEFAULT_STACK, engine: EnginesOption = [
         placed = engines.placement(engine)
         engines.check(placed)
         loaded = load_stack(stack)
+        for warning in loaded.warnings:
+            console.print(f"[yellow]warning[/]: {warning}", highlight=False)
         resolved, omitted = prepare_images(loaded, _progress, placed.primary)
         resolved["(harness sidecar)"] = prepare_sidecar_image(_progress, placed.primary)
         for image in resolved.values():
             took = f" in {image.seconds:.1f} s" if image.source == "built" else ""
-            console.print(f"  {image.service:<18} {image.source:<7} {image.tag}{took}")
+            console.print(f"  {image.service:<18} {image.source:<7} {image.tag}{took}", highlight=False)
+            if image.substituted:
+                console.print(f"  {'':<18} requested {image.requested}: {image.substituted_because}", highlight=False)
         for service in omitted:
             console.print(f"  {service.name:<18} [yellow]left out[/]: {service.reason.splitlines()[0]}")
         built = sum(image.source == "built" for image in resolved.values())

@@ -169,7 +169,8 @@ def sweep_orphans(engines: Iterable[Engine] | None = None) -> Removal:
 
 
 def orphaned_runs(engines: Iterable[Engine] | None = None) -> dict[str, list[str]]:
-    """Per run whose owning process no longer exists, the names of what it left (containers, networks), on each engine."""
+    """Per run whose owning process no longer exists, the names of what it left (containers, networks, volumes),
+    on each engine."""
     left: dict[str, list[str]] = {}
     for engine in engines or [default()]:
         docker_client = client(engine)
@@ -181,6 +182,10 @@ def orphaned_runs(engines: Iterable[Engine] | None = None) -> dict[str, list[str
             labels = network.attrs.get("Labels") or {}
             if not _process_alive(labels.get(PID_LABEL, "")):
                 left.setdefault(labels.get(RUN_LABEL, ""), []).append(engine.where(f"network {network.name}"))
+        for volume in docker_client.volumes.list(filters={"label": MANAGED_LABEL}):
+            labels = volume.attrs.get("Labels") or {}
+            if not _process_alive(labels.get(PID_LABEL, "")):
+                left.setdefault(labels.get(RUN_LABEL, ""), []).append(engine.where(f"volume {volume.name}"))
     return {run_id: names for run_id, names in left.items() if run_id}
 
 

@@ -68,6 +68,8 @@ def prepare(
     bad input here, or not at all.
     """
     stack = load_stack(stack_path)
+    for warning in stack.warnings:
+        progress(f"warning: {warning}")
     stack.check_roles()
     rendered = render_configs(stack, run_dir, scale)
     try:

@@ -1,4 +1,8 @@
-"""Images for the stack: use the configured image if it is here or can be pulled, else build it.
+"""Images for the stack: use the configured image if it is here or can be pulled, else build a stand-in.
+
+An image the stack names and this engine has is run as it is, whatever its tag (`:latest`
+included). Only when it is neither here nor pullable does a build stand in for it, and the
+resolved image then says which image it replaces and why (the report prints "requested X, ran Y").
 
 No registry is reachable on our build machines, so every service also has a local recipe
 (`compose/images/<name>/Dockerfile`) that installs Debian's package on a base image. When no
@@ -45,6 +49,8 @@ class ImageRecipe:
 
 @dataclass(frozen=True)
 class ResolvedImage:
+    """The image a service runs, and, when it is not the one the stack asked for, which that was and why."""
+
     service: str
     tag: str
     source: Source
@@ -52,13 +58,27 @@ class ResolvedImage:
     #: Built or cached from a local recipe: its folder and the hash of everything that went into it.
     recipe: str = ""
     recipe_digest: str = ""
+    #: The image the compose file names.
+    requested: str = ""
+    #: Why `tag` stands in for `requested` ("" when they are the same image).
+    substituted_because: str = ""
+
+    @property
+    def substituted(self) -> bool:
+        return bool(self.requested) and self.requested != self.tag
+
+    def describe(self) -> str:
+        """`requested X, ran Y (source): why` when the run used a stand-in; else the tag and its source."""
+        if not self.substituted:
+            return f"{self.tag} ({self.source})"
+        return f"requested {self.requested}, ran {self.tag} ({self.source}): {self.substituted_because}"
 
 
 def ensure_base_image(progress: Progress = lambda _: None, on: Engine | None = None) -> str:
     """Return a Debian bookworm image tag to build on (on engine `on`), making it from debootstrap if need be."""
     on = on or engine.default()
     for candidate in (BASE_TAG, *BASE_CANDIDATES):
-        if _present(candidate, on) or (candidate != BASE_TAG and _pulled(candidate, on)):
+        if _present(candidate, on) or (candidate != BASE_TAG and _pull(candidate, on) is None):
             return candidate
     progress("no Debian base image can be pulled: making one with debootstrap (about a minute)")
     _import_debootstrap_rootfs(on)
@@ -66,27 +86,31 @@ def ensure_base_image(progress: Progress = lambda _: None, on: Engine | None = N
 
 
 def resolve(recipe: ImageRecipe, base: str, progress: Progress = lambda _: None, on: Engine | None = None) -> ResolvedImage:
-    """The image to run for one service (on engine `on`): configured (local or pulled), or built from its recipe."""
+    """The image to run for one service (on engine `on`): the configured one if it is here or can be pulled, else
+    one built from its recipe, saying which image it stands in for and why."""
     on = on or engine.default()
     if _present(recipe.image, on):
-        return ResolvedImage(recipe.service, recipe.image, "local")
+        return ResolvedImage(recipe.service, recipe.image, "local", requested=recipe.image)
+    pulling = os.environ.get("HARNESS_TRY_PULL", "1") == "1" or recipe.context is None
+    failed = _pull(recipe.image, on) if pulling else "pulling is off (HARNESS_TRY_PULL=0)"
+    if failed is None:
+        return ResolvedImage(recipe.service, recipe.image, "pulled", requested=recipe.image)
     if recipe.context is None:
-        if _pulled(recipe.image, on):
-            return ResolvedImage(recipe.service, recipe.image, "pulled")
         raise ImageBuildError(
-            f"service {recipe.service!r}: image {recipe.image!r} is not here, cannot be pulled, "
+            f"service {recipe.service!r}: image {recipe.image!r} is not here, cannot be pulled ({failed}), "
             "and the stack gives no `build:` recipe for it. Hint: add a build context under compose/images/."
         )
+    why = f"{recipe.image} is not on {on.url} and was not pulled ({failed}); built from the stack's `build:` recipe"
     digest = recipe_digest(recipe, base, on)
     tag = f"harness/{recipe.service}:{digest}"
     if _present(tag, on):
-        return ResolvedImage(recipe.service, tag, "cached", recipe=str(recipe.context), recipe_digest=digest)
-    if os.environ.get("HARNESS_TRY_PULL", "1") == "1" and _pulled(recipe.image, on):
-        return ResolvedImage(recipe.service, recipe.image, "pulled")
-    progress(f"building {tag}" + ("" if on.is_default else f" on {on.url}"))
+        return ResolvedImage(recipe.service, tag, "cached", recipe=str(recipe.context), recipe_digest=digest,
+                             requested=recipe.image, substituted_because=why)
+    progress(f"building {tag}" + ("" if on.is_default else f" on {on.url}") + f" (stands in for {recipe.image})")
     started = polling.monotonic()
     _build(recipe, base, tag, on)
-    return ResolvedImage(recipe.service, tag, "built", polling.monotonic() - started, str(recipe.context), digest)
+    return ResolvedImage(recipe.service, tag, "built", polling.monotonic() - started, str(recipe.context), digest,
+                         requested=recipe.image, substituted_because=why)
 
 
 def recipe_digest(recipe: ImageRecipe, base: str, on: Engine | None = None) -> str:
@@ -180,10 +204,10 @@ def _present(tag: str, on: Engine) -> bool:
     return True
 
 
-def _pulled(tag: str, on: Engine) -> bool:
+def _pull(tag: str, on: Engine) -> str | None:
+    """None once `tag` is pulled, else what the engine said."""
     try:
         engine.client(on).images.pull(tag)
-    except docker.errors.APIError:
-        return False
-    return True
-
+    except docker.errors.APIError as error:
+        return " ".join(str(error.explanation or error).split())[:200]
+    return None

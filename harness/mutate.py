@@ -152,12 +152,16 @@ def copy_stack(files: StackFiles, target: Path) -> Path:
             service["build"] = str((files.directory / build).resolve())
         elif isinstance(build, dict) and "context" in build:
             build["context"] = str((files.directory / build["context"]).resolve())
-        volumes = []
+        volumes: list[Any] = []
         for volume in service.get("volumes") or []:
+            if isinstance(volume, dict):
+                if volume.get("type") == "bind" and str(volume.get("source", "")).startswith("."):
+                    volume = {**volume, "source": _copied_path(files.directory / volume["source"], copied)}
+                volumes.append(volume)
+                continue
             host, colon, rest = str(volume).partition(":")
             if colon and host.startswith("."):
-                resolved = (files.directory / host).resolve()
-                host = f"./{copied[resolved]}" if resolved in copied else str(resolved)
+                host = _copied_path(files.directory / host, copied)
             volumes.append(f"{host}{colon}{rest}")
         if volumes:
             service["volumes"] = volumes
@@ -167,6 +171,16 @@ def copy_stack(files: StackFiles, target: Path) -> Path:
     compose_copy = target / files.stack.path.name
     compose_copy.write_text(yaml.safe_dump(compose, sort_keys=False, allow_unicode=True))
     return compose_copy
+
+
+def _copied_path(host: Path, copied: dict[Path, str]) -> str:
+    """A host path of the stack as the copy names it: inside a copied config folder (a folder or one file of it)
+    relative to the copy, anything else the original's absolute path."""
+    resolved = host.resolve()
+    for folder, relative in copied.items():
+        if resolved == folder or resolved.is_relative_to(folder):
+            return "./" + str(Path(relative) / resolved.relative_to(folder))
+    return str(resolved)
 
 
 def run_mutation(

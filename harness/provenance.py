@@ -6,8 +6,8 @@
     input_files(scenarios, stack)  the files a run reads: scenarios, the compose file, every file of the
                                    Prometheus and Alertmanager config folders (rules included)
     with_stack(provenance, live)   once a stack is up: every image's id, digests and source (pulled, or
-                                   built from which recipe hash), and Prometheus's and Alertmanager's
-                                   build info from their APIs
+                                   built from which recipe hash, and which requested image it stands in
+                                   for and why), and Prometheus's and Alertmanager's build info from their APIs
 
 A figure that could not be read is recorded as what went wrong, never left out silently: a report
 that says "unknown (git: not a repository)" is evidence; one that says nothing is not.
@@ -73,6 +73,10 @@ class ImageOrigin:
     repo_digests: tuple[str, ...] = ()
     recipe: str = ""
     recipe_digest: str = ""
+    #: The image the compose file names, when the run ran another in its place ("" when it ran that one).
+    requested: str = ""
+    #: Why it ran another (the requested image is not here and could not be pulled, ...).
+    substituted_because: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,7 +152,8 @@ def input_files(scenarios: Iterable[Scenario], stack: Stack, rendered: RenderedC
 def with_stack(provenance: Provenance, live: RunningStack) -> Provenance:
     """`provenance` with the images the stack runs and the build info its Prometheus and Alertmanager report."""
     resolved = list(live.boot.images) if live.boot else []
-    origins = [_origin(image.service, image.tag, image.source, image.recipe, image.recipe_digest) for image in resolved]
+    origins = [_origin(image.service, image.tag, image.source, image.recipe, image.recipe_digest,
+                       image.requested if image.substituted else "", image.substituted_because) for image in resolved]
     if live.sidecar_image and all(origin.tag != live.sidecar_image for origin in origins):
         from harness.stack import SIDECAR_RECIPE
 
@@ -162,13 +167,15 @@ def with_stack(provenance: Provenance, live: RunningStack) -> Provenance:
     return replace(provenance, images=tuple(origins), build_info=infos)
 
 
-def _origin(service: str, tag: str, source: str, recipe: str = "", recipe_digest: str = "") -> ImageOrigin:
+def _origin(service: str, tag: str, source: str, recipe: str = "", recipe_digest: str = "", requested: str = "",
+            substituted_because: str = "") -> ImageOrigin:
     try:
         image = engine.client().images.get(tag)
         image_id, digests = str(image.id), tuple(image.attrs.get("RepoDigests") or ())
     except (docker.errors.DockerException, HarnessError) as error:
         image_id, digests = f"unknown ({error})", ()
-    return ImageOrigin(service, tag, source, image_id, digests, _shown_path(recipe), recipe_digest)
+    return ImageOrigin(service, tag, source, image_id, digests, _shown_path(recipe), recipe_digest, requested,
+                       substituted_because)
 
 
 def _build_info(program: str, url: str, read: Any) -> BuildInfo:

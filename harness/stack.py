@@ -1,10 +1,12 @@
 """Bring a stack up on real containers, wait until it is healthy, and take all of it down again.
 
 Data flow: the Compose file (stackfile) -> images (pulled or built) -> configs rendered for this
-run (time scale, receivers -> sink, alerts only to the stack's Alertmanager) -> containers on one
-internal network (no route out), each labelled with the run id, started in dependency order, their
-ports published on 127.0.0.1 by the publisher -> readiness -> Prometheus has every target up and
-its Alertmanager discovered. Whatever happens, `running_stack` removes every container and network.
+run (time scale, receivers -> sink, alerts only to the stack's Alertmanager) -> the run's own copies
+of the volumes the file declares -> containers on one internal network (no route out), each labelled
+with the run id, started in dependency order with the file's mounts (a config folder or file replaced
+by its rendering), entrypoint, user and environment, their ports published on 127.0.0.1 by the
+publisher -> readiness -> Prometheus has every target up and its Alertmanager discovered. Whatever
+happens, `running_stack` removes every container, network and volume.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import docker.errors
 from docker.models.containers import Container
+from docker.types import Mount as DockerMount
 import httpx
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
@@ -31,6 +34,7 @@ from harness.receivers import PAGERDUTY_V1_HOST
 from harness.redaction import Secrets
 from harness.signals import SignalSourceClient
 from harness.sinks import SinkClient
+from harness.mounts import Mount
 from harness.stackfile import HttpReady, LogReady, Service, Stack
 from harness.timescale import TimeScale
 
@@ -284,6 +288,7 @@ def running_stack(
         checks.check_alertmanager(resolved[alertmanager_service.name].tag, rendered.mounts_by_role["alertmanager"],
                                   run_id, sources["alertmanager"], on)
         network.create()
+        create_volumes(stack, run_id, on)
         started = polling.monotonic()
         if forwards:
             published = publisher.start(sidecar.tag, network.name, forwards, run_id, on)
@@ -356,24 +361,73 @@ def _remove_container(container: DockerContainer) -> None:
 
 
 def config_mount(stack: Stack, service: Service, config_name: str) -> tuple[Path, str]:
-    """The host folder holding `config_name` that `service` mounts, and where the container sees it."""
-    for volume in service.volumes:
-        host, _, rest = volume.partition(":")
-        try:
-            path = (stack.directory / host).resolve()
-        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: not a folder to mount
+    """The host folder holding `config_name` that `service` mounts, and where the container sees it.
+
+    Mounted as a folder (`./prometheus:/etc/prometheus`) or as the file alone
+    (`./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml`): either way the file's folder is
+    the one the run renders (the rule files it names are rendered beside it).
+    """
+    for mount in service.volumes:
+        if mount.type != "bind":
             continue
-        candidate = path / config_name
-        if candidate.is_file():
-            return path, rest.partition(":")[0]
-        if candidate.exists() or candidate.is_symlink():
-            yamlfile.read_text(candidate)  # refuses it, saying why (a folder, a symlink loop, ...)
+        path = mount.source_path
+        if path.is_dir():
+            candidate = path / config_name
+            if candidate.is_file():
+                return path, mount.target
+            if candidate.exists() or candidate.is_symlink():
+                yamlfile.read_text(candidate)  # refuses it, saying why (a folder, a symlink loop, ...)
+        elif path.name == config_name and PurePosixPath(mount.target).name == config_name:
+            yamlfile.read_text(path)  # refuses what is not a regular file
+            return path.parent, str(PurePosixPath(mount.target).parent)
     expected = (stack.directory / f"{service.harness.role}" / config_name)
     raise ConfigError(
-        f"{stack.where('services', service.name)}: service {service.name!r} mounts no folder holding {config_name} "
-        f"(there is no {expected}). "
-        f"Hint: mount it like `volumes: [\"./{service.harness.role}:/etc/{service.harness.role}:ro\"]`."
+        f"{stack.where('services', service.name)}: service {service.name!r} mounts no folder holding {config_name}, "
+        f"nor the file itself under that name (there is no {expected}). "
+        f"Hint: mount it like `volumes: [\"./{service.harness.role}:/etc/{service.harness.role}:ro\"]` or "
+        f"`[\"./{config_name}:/etc/{service.harness.role}/{config_name}\"]`."
     )
+
+
+def volume_name(run_id: str, declared: str) -> str:
+    """The engine's name of a declared volume in one run (a run never shares a volume with another, or with you)."""
+    return f"harness-{run_id}-{declared}"
+
+
+def create_volumes(stack: Stack, run_id: str, on: Engine) -> list[str]:
+    """Create the volumes the top level declares, for this run, with the run's labels (removed with the run)."""
+    created = []
+    for name, declared in stack.volumes.items():
+        try:
+            engine.client(on).volumes.create(
+                name=volume_name(run_id, name), driver=declared.driver, driver_opts=declared.driver_opts,
+                labels={**declared.labels, **engine.run_labels(run_id)},
+            )
+        except docker.errors.APIError as error:
+            raise StackError(f"{stack.where('volumes', name)}: the engine would not create volume {name!r} "
+                             f"(driver {declared.driver}): {error.explanation or error}") from error
+        created.append(name)
+    return created
+
+
+def _mount(mount: Mount, run_id: str, rendered: dict[Path, Path]) -> DockerMount:
+    """The engine's form of one mount; a host path under a config folder the run renders is its rendered copy."""
+    if mount.type == "tmpfs":
+        return DockerMount(mount.target, None, type="tmpfs", read_only=mount.read_only, tmpfs_size=mount.tmpfs_size,
+                           tmpfs_mode=mount.tmpfs_mode)
+    if mount.type == "volume":
+        # An anonymous volume gets the run's labels too, so that a killed run's sweep finds it.
+        return DockerMount(mount.target, volume_name(run_id, mount.source) if mount.source else None, type="volume",
+                           read_only=mount.read_only, no_copy=mount.nocopy, labels=engine.run_labels(run_id))
+    return DockerMount(mount.target, str(_rendered_path(mount.source_path, rendered)), type="bind",
+                       read_only=mount.read_only, propagation=mount.propagation)
+
+
+def _rendered_path(host: Path, rendered: dict[Path, Path]) -> Path:
+    for source, copy in rendered.items():
+        if host == source or host.is_relative_to(source):
+            return copy / host.relative_to(source)
+    return host
 
 
 def _container(
@@ -397,6 +451,13 @@ def _container(
     options: dict[str, object] = {"labels": {**engine.run_labels(run_id), "dev.monitoring-harness.service": service.name}}
     if service.tmpfs:
         options["tmpfs"] = dict(entry.split(":", 1) if ":" in entry else (entry, "") for entry in service.tmpfs)
+    if service.volumes:
+        options["mounts"] = [_mount(mount, run_id, rendered) for mount in service.volumes]
+    if service.entrypoint is not None:
+        # The API's way of saying "no entrypoint" (Compose's `entrypoint: ""`) is a list holding one empty string.
+        options["entrypoint"] = service.entrypoint or [""]
+    if service.user is not None:
+        options["user"] = service.user
     container.with_kwargs(**options)
     for key, value in service.environment.items():
         container.with_env(key, value)
@@ -406,13 +467,6 @@ def _container(
         command += [flag for flag in configs.prometheus_flags(scale) if flag.split("=", 1)[0] not in present]
     if command:
         container.with_command(command)
-    for volume in service.volumes:
-        parts = volume.split(":")
-        if len(parts) < 2 or not parts[0].startswith((".", "/")):
-            continue
-        host = (stack.directory / parts[0]).resolve()
-        mode = parts[2] if len(parts) > 2 else "rw"
-        container.with_volume_mapping(str(rendered.get(host, host)), parts[1], mode)
     return container
 
 

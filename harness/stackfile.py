@@ -1,21 +1,31 @@
-"""The stack, as a Compose file: parsed once, at the edge, into typed service specs.
+"""The stack, as a Compose file: read as `docker compose` reads it, then parsed into typed service specs.
 
-The harness reads the subset of Compose that a monitoring stack uses (image, build, command,
-environment, ports, volumes, depends_on) plus an `x-harness` block per service; keys it does not
-use (restart, healthcheck, ...) are ignored, as they make no difference to a run.
+Before validation the file goes through Compose's own rules (this machine has no `docker compose`
+to ask): `${VAR}` interpolation from the environment and a `.env` beside the file; services whose
+`profiles` are not enabled (COMPOSE_PROFILES) left out; `env_file` merged under `environment`;
+`environment: [NAME]` taken from the environment; `volumes:` in short or long syntax as typed
+mounts (host folders and single files, named volumes the top level declares, tmpfs); `command` and
+`entrypoint` strings split as a shell would (shlex). The harness also reads `user`, `ports`,
+`depends_on`, `build` and an `x-harness` block per service.
+
+Keys that make no difference to a run (restart, healthcheck, container_name, networks, ...) are
+passed over; keys the harness does not apply but that change what a container does (cap_add,
+working_dir, ...) become warnings naming file:line; `extends` and an `external` volume are refused.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from harness import yamlfile
+from harness import compose_rules, yamlfile
 from harness.errors import ConfigError, InvalidInput
 from harness.images import ImageRecipe
+from harness.mounts import Mount
 from harness.yamlfile import Location, Place
 
 Role = Literal["prometheus", "alertmanager", "app", "sink", "signal_source"]
@@ -58,9 +68,12 @@ class Service(BaseModel):
     image: str
     build: Build | None = None
     command: list[str] | None = None
+    #: None: the image's own; [] : none (Compose's `entrypoint: ""`).
+    entrypoint: list[str] | None = None
+    user: str | None = None
     environment: dict[str, str] = Field(default_factory=dict)
     ports: list[str] = Field(default_factory=list)
-    volumes: list[str] = Field(default_factory=list)
+    volumes: list[Mount] = Field(default_factory=list)
     tmpfs: list[str] = Field(default_factory=list)
     depends_on: list[str] = Field(default_factory=list)
     harness: HarnessOptions = Field(default_factory=HarnessOptions, alias="x-harness")
@@ -70,23 +83,20 @@ class Service(BaseModel):
     def _build_shorthand(cls, value: object) -> object:
         return {"context": value} if isinstance(value, str) else value
 
-    @field_validator("command", mode="before")
+    @field_validator("command", "entrypoint", mode="before")
     @classmethod
-    def _command_string(cls, value: object) -> object:
-        return value.split() if isinstance(value, str) else value
+    def _split_as_a_shell_would(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            return shlex.split(value)
+        except ValueError as error:  # an unclosed quote
+            raise ValueError(f"cannot split {value!r} into words as a shell would: {error}") from None
 
-    @field_validator("environment", mode="before")
+    @field_validator("user", mode="before")
     @classmethod
-    def _environment_list(cls, value: object) -> object:
-        if isinstance(value, list):
-            if not all(isinstance(item, str) for item in value):
-                raise ValueError("a list of environment entries must hold only `NAME=value` strings")
-            return dict(item.split("=", 1) if "=" in item else (item, "") for item in value)
-        if isinstance(value, dict):
-            if any(isinstance(item, (dict, list)) for item in value.values()):
-                raise ValueError("environment values must be plain values, not lists or mappings")
-            return {str(key): "" if item is None else str(item) for key, item in value.items()}
-        return value
+    def _user_number(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("ports", mode="before")
     @classmethod
@@ -124,10 +134,32 @@ class Service(BaseModel):
         return [int(found["port"]) for found in map(_PORT.match, self.ports) if found is not None]
 
 
+class NamedVolume(BaseModel):
+    """A volume the top level declares; each run creates its own (labelled, removed with the run)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    driver: str = "local"
+    driver_opts: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels_list(cls, value: object) -> object:
+        if isinstance(value, list):
+            return dict(str(item).split("=", 1) if "=" in str(item) else (str(item), "") for item in value)
+        return value
+
+
 class StackFile(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
     name: str = "stack"
     services: dict[str, Service]
+    volumes: dict[str, NamedVolume] = Field(default_factory=dict)
+
+    @field_validator("volumes", mode="before")
+    @classmethod
+    def _empty_declarations(cls, value: object) -> object:
+        return {name: body or {} for name, body in value.items()} if isinstance(value, dict) else value
 
 
 class Stack(BaseModel):
@@ -137,6 +169,9 @@ class Stack(BaseModel):
     path: Path
     name: str
     services: dict[str, Service]
+    volumes: dict[str, NamedVolume] = Field(default_factory=dict)
+    #: What Compose would do that the run does not (an unset variable, a key not applied), each `file:line: ...`.
+    warnings: tuple[str, ...] = ()
     _lines: dict[Location, int] = PrivateAttr(default_factory=dict)
 
     @property
@@ -216,6 +251,7 @@ def load_stack(path: Path) -> Stack:
         raise ConfigError(f"{path}: stack file not found")
     try:
         document, lines = yamlfile.load(path)
+        document, warnings = compose_rules.normalise(path, document, lines)
         parsed: StackFile = yamlfile.validate(StackFile, path, document, lines)
     except ConfigError:
         raise
@@ -230,6 +266,7 @@ def load_stack(path: Path) -> Stack:
                     f"{path}:{line}: services.{service.name}.depends_on: names {dependency!r}, which is not a service "
                     f"(services: {', '.join(services)})"
                 )
-    stack = Stack(path=path.resolve(), name=parsed.name, services=services)
+    stack = Stack(path=path.resolve(), name=parsed.name, services=services, volumes=parsed.volumes,
+                  warnings=tuple(warnings))
     stack._lines = lines
     return stack

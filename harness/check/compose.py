@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -67,11 +68,19 @@ def services(compose: YamlFile) -> tuple[ComposeService, ...]:
         if not isinstance(spec, dict):
             continue
         command = spec.get("command") or ()
-        command = tuple(command.split()) if isinstance(command, str) else tuple(str(part) for part in command)
+        command = _words(command) if isinstance(command, str) else tuple(str(part) for part in command)
         mounts = tuple(bind for volume in spec.get("volumes") or () if (bind := mount(volume, compose.path.parent)))
         found.append(ComposeService(str(name), str(spec.get("image") or ""), compose.line("services", name),
                                        mounts, command))
     return tuple(found)
+
+
+def _words(command: str) -> tuple[str, ...]:
+    """A command string split as Compose splits it (shlex); an unclosed quote, which the stack refuses, by spaces."""
+    try:
+        return tuple(shlex.split(command))
+    except ValueError:
+        return tuple(command.split())
 
 
 def mount(volume: Any, base: Path) -> Mount | None:

@@ -165,10 +165,12 @@ class StackFiles:
 
 def config_folder(stack: Stack, role: str, config_name: str) -> Path:
     service = stack.by_role(role)  # type: ignore[arg-type]
-    for volume in service.volumes:
-        path = (stack.directory / volume.split(":", 1)[0]).resolve()
-        if (path / config_name).is_file():
+    for mount in service.volumes:
+        path = mount.source_path
+        if mount.type == "bind" and (path / config_name).is_file():
             return path
+        if mount.type == "bind" and path.name == config_name and path.is_file():
+            return path.parent
     raise ConfigError(f"{stack.path}: service {service.name!r} mounts no folder holding {config_name}")
 
 

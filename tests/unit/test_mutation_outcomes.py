@@ -184,6 +184,7 @@ def test_the_stack_copy_holds_the_configs_and_points_build_contexts_back_at_the_
     write(stack / "prometheus" / "prometheus.yml", "rule_files: [rules/*.yml]\n")
     write(stack / "prometheus" / "rules" / "a.yml", "groups: []\n")
     write(stack / "alertmanager" / "alertmanager.yml", "route: {receiver: x}\nreceivers: [{name: x}]\n")
+    (stack / "data").mkdir()
     copy = copy_stack(StackFiles.of(stack / "docker-compose.yml"), tmp_path / "mutant")
     assert (copy.parent / "prometheus" / "rules" / "a.yml").is_file()
     assert (copy.parent / "alertmanager" / "alertmanager.yml").is_file()

@@ -61,7 +61,7 @@ def test_ports_are_always_read_as_container_ports(tmp_path: Path, published: str
 
 
 def test_environment_in_list_form_becomes_a_mapping(tmp_path: Path) -> None:
-    path = stack_file(tmp_path, '  app: {image: app, environment: ["MODE=fast", "URL=a=b", "EMPTY"]}\n')
+    path = stack_file(tmp_path, '  app: {image: app, environment: ["MODE=fast", "URL=a=b", "EMPTY="]}\n')
 
     assert load_stack(path).services["app"].environment == {"MODE": "fast", "URL": "a=b", "EMPTY": ""}
 
