@@ -336,7 +336,12 @@ def load_suite_file(path: Path) -> tuple[Suite, list[Scenario]]:
     scenarios = []
     for index, entry in enumerate(suite.scenarios):
         scenario_path = _resolved(path.parent / entry)
-        if not scenario_path.is_file():
+        try:
+            found = scenario_path.is_file()
+        except OSError as error:  # a name longer than the file system allows, say
+            line = lines.get(("scenarios", index), 1)
+            raise InvalidInput(f"{path}:{line}: scenarios.{index}: cannot read {entry!r}: {error.strerror}") from None
+        if not found:
             line = lines.get(("scenarios", index), 1)
             raise InvalidInput(f"{path}:{line}: scenarios.{index}: no scenario file {scenario_path}{_why(scenario_path)}")
         try:
