@@ -266,6 +266,8 @@ def adopt_command(
     out: Annotated[Path, typer.Option("--out", help="new folder for the adopted stack, scenarios and suite")],
     scale: ScaleOption = None,
     lanes: LanesOption = None,
+    search_budget: Annotated[float, typer.Option(
+        "--search-budget", min=1, help="seconds the threshold search may take; rules left then are reported")] = 900,
     traceback: TracebackOption = False,
 ) -> None:
     """Write a stack and a scenario suite proving every alerting rule fires, routes, and stays silent below.
@@ -280,7 +282,8 @@ def adopt_command(
 
         factor = _scale(scale, None)
         with console.status("adopting") as status:
-            adopted = adopt(paths, out, TimeScale(factor), _shown_in(status), 2 if lanes is None else lanes)
+            adopted = adopt(paths, out, TimeScale(factor), _shown_in(status), 2 if lanes is None else lanes,
+                            search_budget)
         console.print(f"{adopted.rules} alerting rules: scenarios for {len(adopted.generated)}, "
                       f"{len(adopted.not_drivable)} not drivable, {len(adopted.never_both)} never both fired and "
                       f"stayed silent; search {adopted.search_seconds:.0f} s", highlight=False)

@@ -23,6 +23,7 @@ from harness.adopt import scenarios as generated
 from harness.adopt.drives import DEFAULT_JOB, Drive, NotDrivable, drives_for
 from harness.adopt.search import Found, NotFound, run_searches, settle_seconds
 from harness.check.sources import discover
+from harness.configs import AlertRule
 from harness.errors import InvalidInput
 from harness.signals import SignalProgram
 from harness.stack import render_configs, running_stack
@@ -31,6 +32,8 @@ from harness.timescale import TimeScale
 
 Progress = Callable[[str], None]
 BATCH_SIZE = 8
+#: Probes a level search usually makes: a grid of 2-3, 3 bisections, one to confirm.
+PROBES_EXPECTED = 8
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class Adopted:
 
 
 def adopt(paths: list[Path], out: Path, scale: TimeScale, progress: Progress = lambda _: None,
-          lanes: int = 2) -> Adopted:
+          lanes: int = 2, budget: float = 900.0) -> Adopted:
     monitoring = discover(paths)
     alerts = monitoring.alerts
     if not alerts:
@@ -85,6 +88,12 @@ def adopt(paths: list[Path], out: Path, scale: TimeScale, progress: Progress = l
     run_dir.mkdir()
     rendered = render_configs(stack, run_dir, scale)
     started = polling.monotonic()
+    scrape = scale.compress_seconds(rendered.prometheus.scrape_interval.total_seconds())
+
+    def settle(rule: AlertRule) -> float:
+        evaluation = scale.compress_seconds(rendered.prometheus.evaluation_of(rule.group).total_seconds())
+        return settle_seconds(rule, scale.compress_seconds, scrape, evaluation)
+
     try:
         rules = {rule.name: rule for rule in rendered.prometheus.rules}
         for name in list(drives):
@@ -96,19 +105,19 @@ def adopt(paths: list[Path], out: Path, scale: TimeScale, progress: Progress = l
                 reason = rule.compression.reason if rule.compression is not None else ""
                 not_drivable[name] = f"its meaning changes at x{scale.factor:g} ({reason}); search it with --scale 1"
                 del drives[name]
+            elif (probe := settle(rule)) * PROBES_EXPECTED > budget:
+                not_drivable[name] = (f"its {rule.longest_range} window takes {probe:.0f} s a probe at x{scale.factor:g}; "
+                                      f"~{PROBES_EXPECTED} probes exceed the {budget:.0f} s search budget "
+                                      "(give a larger --search-budget, or adopt it alone)")
+                del drives[name]
         with running_stack(stack, rendered, scale, gate.new_run_id(), run_dir, progress) as live:
             signals = live.signals
             assert signals is not None  # the adopted stack has one
-
-            scrape = scale.compress_seconds(rendered.prometheus.scrape_interval.total_seconds())
             progress(f"searching {len(drives)} rules' thresholds on the real Prometheus at x{scale.factor:g}")
             outcomes = run_searches(
                 {name: (rules[name], ds) for name, ds in drives.items()},
                 lambda program: signals.program(SignalProgram.model_validate(program)),
-                live.prometheus.query,
-                lambda rule: settle_seconds(rule, scale.compress_seconds, scrape, scale.compress_seconds(
-                    rendered.prometheus.evaluation_of(rule.group).total_seconds())),
-                progress,
+                live.prometheus.query, settle, progress, budget=budget,
             )
             signals.clear()
     finally:

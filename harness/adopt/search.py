@@ -175,9 +175,14 @@ def run_searches(
     query: Callable[[str], list[dict[str, Any]]],
     settle: Callable[[AlertRule], float],
     progress: Progress = lambda _: None,
-    side_by_side: int = 12,
+    side_by_side: int = 32,
+    budget: float = float("inf"),
 ) -> dict[str, Outcome]:
-    """Search every rule; rules that share a metric or a job never run at the same time."""
+    """Search every rule; rules that share a metric or a job never run at the same time.
+
+    Rules still searching or waiting when `budget` seconds have passed are NotFound, saying so.
+    """
+    deadline = polling.now() + budget
     waiting = list(rules)
     active: dict[str, _Active] = {}
     outcomes: dict[str, Outcome] = {}
@@ -210,6 +215,13 @@ def run_searches(
     admit()
     push()
     while active:
+        if polling.now() > deadline:
+            for name in [*active, *waiting]:
+                probes = active[name].probes if name in active else 0
+                outcomes[name] = NotFound(name, f"not searched to the end: the search budget of {budget:.0f} s ran out "
+                                                f"({probes} probes made)", probes, 0.0)
+            progress(f"search budget of {budget:.0f} s spent; {len(active) + len(waiting)} rules left unsearched")
+            break
         name = min(active, key=lambda n: active[n].due)
         state = active[name]
         polling.sleep(max(0.0, state.due - polling.now()))

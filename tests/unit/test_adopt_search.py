@@ -84,3 +84,14 @@ def test_an_equality_rule_fires_at_its_value_and_stays_silent_at_the_first_ordin
     found = outcomes["Down"]
     assert isinstance(found, Found)
     assert (found.fire.probe.intensity, found.silent.probe.intensity) == (0.0, 1.0)
+
+
+def test_rules_left_when_the_search_budget_runs_out_are_reported_not_found() -> None:
+    stand_in = StandIn()
+    r = rule("Slow", "queue_depth > 10")
+
+    outcomes = run_searches({"Slow": (r, drives_for(r.name, r.expr))}, stand_in.program, stand_in.query,  # type: ignore[arg-type]
+                            lambda _: 0.0, budget=-1.0)
+
+    assert isinstance(outcomes["Slow"], NotFound)
+    assert "search budget" in outcomes["Slow"].reason
