@@ -53,7 +53,7 @@ def test_a_rule_that_can_never_fire_is_reported_by_the_search_and_the_command_sa
 
     assert "stayed silent at every intensity tried" in summary["never_fired_and_stayed_silent"]["JobsGoingBackwards"]
     assert result.returncode == 1
-    assert "never fired and stayed silent JobsGoingBackwards" in result.stdout
+    assert "never fired and stayed silent JobsGoingBackwards" in result.stdout + result.stderr
 
 
 def test_the_routing_matrix_sends_the_error_rate_page_to_pagerduty_and_slack(adopted) -> None:
