@@ -131,7 +131,7 @@ def adopt(paths: list[Path], out: Path, scale: TimeScale, progress: Progress = l
                             [name for name in every if name != f.alert]) for f in found]
     per_rule = _write_per_rule(plans, out)
     inhibit_rules = list(rendered.alertmanager.raw.get("inhibit_rules") or [])
-    groups = generated.batches(plans, inhibit_rules, None, BATCH_SIZE)
+    groups = generated.batches(plans, inhibit_rules, BATCH_SIZE)
     suite = _write_batches(groups, out, scale, lanes, every)
     adopted = Adopted(out, len(alerts), [p.alert for p in plans], not_drivable, never, suite, per_rule,
                       search_seconds, len(groups), notes)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from harness import routing
-from harness.adopt.search import Found, Observation, _overlap
+from harness.adopt.search import Found, Observation, interferes
 from harness.configs import AlertmanagerSettings, AlertRule, PrometheusSettings
 from harness.thresholds import threshold_of
 
@@ -102,7 +102,7 @@ def plan(found: Found, rule: AlertRule, prometheus: PrometheusSettings, alertman
     return Plan(rule.name, fires, silent, routed, found)
 
 
-def batches(plans: list[Plan], inhibit_rules: list[dict[str, Any]], group_by: set[str] | None,
+def batches(plans: list[Plan], inhibit_rules: list[dict[str, Any]],
             size: int) -> list[list[Plan]]:
     """Plans that can share one scenario window, in first-fit order."""
     placed: list[list[Plan]] = []
@@ -145,7 +145,7 @@ def merged(batch: list[Plan], kind: str, index: int, others: list[str]) -> dict[
 
 
 def _independent(a: Plan, b: Plan, inhibit_rules: list[dict[str, Any]]) -> bool:
-    if _overlap(a.found.drive, b.found.drive):
+    if interferes(a.found.drive, b.found.drive):
         return False
     for rule in inhibit_rules:
         source, target = _matchers(rule, "source"), _matchers(rule, "target")

@@ -189,7 +189,7 @@ def run_searches(
 
     def conflicts(name: str) -> bool:
         drive = rules[name][1][0]
-        return any(_overlap(drive, rules[other][1][0]) for other in active)
+        return any(interferes(drive, rules[other][1][0]) for other in active)
 
     def admit() -> None:
         for name in list(waiting):
@@ -272,7 +272,8 @@ def _observe(state: _Active, query: Callable[[str], list[dict[str, Any]]]) -> Ob
     return Observation(state.probe, bool(results), lhs, labels)
 
 
-def _overlap(a: Drive, b: Drive) -> bool:
+def interferes(a: Drive, b: Drive) -> bool:
+    """Whether two rules' drives touch one metric or job (one failing a job the other's series are on)."""
     if a.metrics & b.metrics:
         return True
     return bool(a.mode == "up" and a.down_job in b.jobs or b.mode == "up" and b.down_job in a.jobs)
