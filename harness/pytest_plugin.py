@@ -10,6 +10,7 @@ removes every container and network at the end, whatever the tests did.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,17 +36,23 @@ def harness_scale(request: pytest.FixtureRequest) -> float:
 def harness_stack(
     request: pytest.FixtureRequest, harness_scale: float, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningStack]:
+    stack_path = Path(request.config.rootpath) / request.config.getoption("--harness-stack")
+    with stack_running(stack_path, harness_scale, tmp_path_factory.mktemp("harness-run")) as live:
+        yield live
+
+
+@contextlib.contextmanager
+def stack_running(stack_path: Path, scale: float, run_dir: Path) -> Iterator[RunningStack]:
+    """The stack of `stack_path` at time scale `scale`, removed (with its rendered configs) on any exit."""
     from harness.gate import new_run_id
     from harness.stack import render_configs, running_stack
     from harness.stackfile import load_stack
     from harness.timescale import TimeScale
 
-    stack = load_stack(Path(request.config.rootpath) / request.config.getoption("--harness-stack"))
-    run_dir = tmp_path_factory.mktemp("harness-run")
-    scale = TimeScale(harness_scale)
-    rendered = render_configs(stack, run_dir, scale)
+    stack = load_stack(stack_path)
+    rendered = render_configs(stack, run_dir, TimeScale(scale))
     try:
-        with running_stack(stack, rendered, scale, new_run_id(), run_dir) as live:
+        with running_stack(stack, rendered, TimeScale(scale), new_run_id(), run_dir) as live:
             yield live
     finally:
         rendered.discard()

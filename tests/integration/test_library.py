@@ -13,11 +13,9 @@ import pytest
 from commands import harness, our_containers, run_folder
 
 from harness import runner
-from harness.gate import new_run_id
+from harness.pytest_plugin import stack_running
 from harness.scenario import load_scenario
-from harness.stack import RunningStack, render_configs, running_stack
-from harness.stackfile import load_stack
-from harness.timescale import TimeScale
+from harness.stack import RunningStack
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "scenarios" / "library"
@@ -27,15 +25,8 @@ PRE_LAUNCH_SCALE = 40  # the scale the pre-launch suite runs these scenarios at
 
 @pytest.fixture(scope="module")
 def stack_at_pre_launch_scale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    stack = load_stack(DEFAULT_STACK)
-    run_dir = tmp_path_factory.mktemp("library-stack")
-    scale = TimeScale(PRE_LAUNCH_SCALE)
-    rendered = render_configs(stack, run_dir, scale)
-    try:
-        with running_stack(stack, rendered, scale, new_run_id(), run_dir) as live:
-            yield live
-    finally:
-        rendered.discard()
+    with stack_running(DEFAULT_STACK, PRE_LAUNCH_SCALE, tmp_path_factory.mktemp("library-stack")) as live:
+        yield live
 
 
 @pytest.mark.parametrize(
