@@ -14,7 +14,7 @@ from typing import Any, Literal
 import promql_parser
 
 from harness.adopt.values import matching, not_matching, other_than, unquote
-from harness.check.expression import Expression, operator, parse, unwrap, walk
+from harness.check.expression import Expression, constant_value, operator, parse, unwrap, walk
 from harness.thresholds import threshold_of
 
 Kind = Literal["counter", "gauge", "histogram"]
@@ -38,17 +38,19 @@ class SeriesShape:
     labels: tuple[tuple[str, str], ...]
     job: str
     knob: Knob
+    #: Its value when not driven: BASE, or what a filter such as `and on(...) x == 0` asks of it.
+    held: float = BASE
 
     def at(self, intensity: float | None) -> dict[str, Any]:
         """The series as the signal source's program takes it; `None` holds it at its ordinary level."""
-        value = BASE if intensity is None else intensity
+        value = self.held if intensity is None else intensity
         series: dict[str, Any] = {"name": self.name, "kind": self.kind, "labels": dict(self.labels), "job": self.job}
         if self.kind == "histogram":
             series.update(rate=BASE, latency=HISTOGRAM_BASE_LATENCY if intensity is None else value)
         elif self.kind == "counter":
             series["rate"] = value
         elif self.knob == "slope":
-            series.update(value=BASE, slope=0.0 if intensity is None else value)
+            series.update(value=self.held, slope=0.0 if intensity is None else value)
         else:
             series["value"] = value
         return series
@@ -227,6 +229,7 @@ def _shape(place: Any, name: str, parsed: Expression) -> SeriesShape | str:
     if labels is None:
         return f"no label value satisfies the matchers of {parsed.show(place.node)}"
     job = dict(labels).get("job", DEFAULT_JOB)
+    held = _asked_of(place)
     calls = [operator(ancestor) for ancestor, _ in reversed(place.path) if isinstance(ancestor, promql_parser.Call)]
     innermost = calls[0] if calls else ""
     if name.endswith("_bucket"):
@@ -235,14 +238,32 @@ def _shape(place: Any, name: str, parsed: Expression) -> SeriesShape | str:
         return SeriesShape(name, "counter", labels, job, "rate")
     if innermost in SLOPE_FUNCTIONS:
         return SeriesShape(name, "gauge", labels, job, "slope")
-    return SeriesShape(name, "gauge", labels, job, "value")
+    return SeriesShape(name, "gauge", labels, job, "value", held)
+
+
+_SATISFY = {"==": 0.0, ">=": 0.0, "<=": 0.0, ">": 1.0, "!=": 1.0, "<": -1.0}
+
+
+def _asked_of(place: Any) -> float:
+    """A bare selector compared with a number (`x == 0`) is held at a value that passes the comparison."""
+    for ancestor, index in reversed(place.path):
+        if isinstance(ancestor, promql_parser.ParenExpr):
+            continue
+        op = operator(ancestor)
+        if isinstance(ancestor, promql_parser.BinaryExpr) and op in _SATISFY:
+            other = constant_value(ancestor.rhs if index == 0 else ancestor.lhs)
+            if other is not None:
+                flipped = {">": "<", "<": ">", ">=": "<=", "<=": ">="}.get(op, op) if index == 1 else op
+                return other + _SATISFY[flipped]
+        return BASE
+    return BASE
 
 
 def _as_first_of_its_name(shape: SeriesShape, shapes: list[SeriesShape]) -> SeriesShape:
     """A metric has one type: read as a counter once (under `rate`), it is a counter wherever else it appears."""
     for other in shapes:
         if other.name == shape.name:
-            return SeriesShape(shape.name, other.kind, shape.labels, shape.job, other.knob)
+            return SeriesShape(shape.name, other.kind, shape.labels, shape.job, other.knob, shape.held)
     return shape
 
 

@@ -22,8 +22,10 @@ from harness.thresholds import threshold_of
 
 Progress = Callable[[str], None]
 
-NONNEGATIVE_GRID = (1.0, 1e3, 1e-3, 1e6, 1e-6, 1e9, 0.0)
-SIGNED_GRID = (1.0, -1.0, 1e3, -1e3, 1e-3, -1e-3, 1e6, -1e6, 0.0)
+#: Decades first; the finer points after them only for rules the decades cannot bracket (a band such as
+#: `code <= 199 or code >= 400` fires at every decade).
+NONNEGATIVE_GRID = (1.0, 1e3, 1e-3, 1e6, 1e-6, 1e9, 0.0, 10.0, 100.0, 300.0, 0.1, 0.01, 1e4)
+SIGNED_GRID = (1.0, -1.0, 1e3, -1e3, 1e-3, -1e-3, 1e6, -1e6, 0.0, 10.0, -10.0, 100.0, -100.0)
 BISECTIONS = 3
 
 

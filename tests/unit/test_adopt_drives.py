@@ -89,3 +89,12 @@ def test_a_metric_read_as_a_counter_and_as_a_value_is_one_counter() -> None:
     (drive,) = ways("rate(restarts_total[5m]) > 1 and restarts_total > 3")
 
     assert [(shape.name, shape.kind) for shape in drive.series] == [("restarts_total", "counter")]
+
+
+def test_a_series_a_filter_compares_with_a_number_is_held_where_the_filter_passes() -> None:
+    first, *_ = ways('node_filesystem_avail_bytes / node_filesystem_size_bytes < .10 '
+                     'and on (instance) node_filesystem_readonly == 0')
+
+    held = {series["name"]: series["value"] for series in first.program(0.01)["series"]}
+    assert held == {"node_filesystem_avail_bytes": 0.01, "node_filesystem_size_bytes": 1.0,
+                    "node_filesystem_readonly": 0.0}

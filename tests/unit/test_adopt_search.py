@@ -95,3 +95,4 @@ def test_rules_left_when_the_search_budget_runs_out_are_reported_not_found() -> 
 
     assert isinstance(outcomes["Slow"], NotFound)
     assert "search budget" in outcomes["Slow"].reason
+
