@@ -34,6 +34,8 @@ Progress = Callable[[str], None]
 BATCH_SIZE = 8
 #: Probes a level search usually makes: a grid of 2-3, 3 bisections, one to confirm.
 PROBES_EXPECTED = 8
+#: A scenario longer than this (compressed seconds) goes to suite-long.yml, out of the pre-launch batches.
+LONGEST_BATCHED = 600.0
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,18 @@ def adopt(paths: list[Path], out: Path, scale: TimeScale, progress: Progress = l
                             [name for name in every if name != f.alert]) for f in found]
     per_rule = _write_per_rule(plans, out)
     inhibit_rules = list(rendered.alertmanager.raw.get("inhibit_rules") or [])
-    groups = generated.batches(plans, inhibit_rules, BATCH_SIZE)
+    quick = [plan for plan in plans if scale.compress_seconds(generated.seconds_of(plan)) <= LONGEST_BATCHED]
+    slow = [plan for plan in plans if plan not in quick]
+    groups = generated.batches(sorted(quick, key=generated.seconds_of), inhibit_rules, BATCH_SIZE)
     suite = _write_batches(groups, out, scale, lanes, every)
+    if slow:
+        _write_suite(out / "suite-long.yml", "adopted-long", "rules whose window and `for:` outlast a pre-launch "
+                     "budget at this scale: nightly, or at a larger scale", scale, lanes,
+                     [f"scenarios/{s['name']}.yml" for plan in slow for s in (plan.fires, plan.silent)])
+        notes.append(f"{len(slow)} rules take over {LONGEST_BATCHED / 60:.0f} min a scenario at x{scale.factor:g} "
+                     f"(window + for:), so they are in suite-long.yml, not suite.yml: "
+                     + ", ".join(f"{plan.alert} ({scale.compress_seconds(generated.seconds_of(plan)) / 60:.0f} min)"
+                                 for plan in slow))
     adopted = Adopted(out, len(alerts), [p.alert for p in plans], not_drivable, never, suite, per_rule,
                       search_seconds, len(groups), notes)
     (out / "adopt.json").write_text(json.dumps(adopted.as_json(), indent=2) + "\n")
@@ -176,12 +188,14 @@ def _write_batches(groups: list[list[generated.Plan]], out: Path, scale: TimeSca
             name = f"{scenario['name']}.yml"
             (folder_ / name).write_text(_HEADER + yaml.safe_dump(scenario, sort_keys=False))
             names.append(f"batches/{name}")
-    suite = out / "suite.yml"
-    suite.write_text(yaml.safe_dump({
-        "name": "adopted", "description": "every drivable alerting rule fires and routes, and stays silent below, "
-                                          "in batches of rules that cannot interfere",
-        "scale": scale.factor, "lanes": lanes, "scenarios": names}, sort_keys=False))
-    return suite
+    return _write_suite(out / "suite.yml", "adopted", "every drivable alerting rule fires and routes, and stays "
+                        "silent below, in batches of rules that cannot interfere", scale, lanes, names)
+
+
+def _write_suite(path: Path, name: str, description: str, scale: TimeScale, lanes: int, names: list[str]) -> Path:
+    path.write_text(yaml.safe_dump({"name": name, "description": description, "scale": scale.factor, "lanes": lanes,
+                                    "scenarios": names}, sort_keys=False))
+    return path
 
 
 def _markdown(adopted: Adopted, plans: list[generated.Plan]) -> str:

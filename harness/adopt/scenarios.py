@@ -144,6 +144,12 @@ def merged(batch: list[Plan], kind: str, index: int, others: list[str]) -> dict[
     }
 
 
+def seconds_of(plan: Plan) -> float:
+    """Real seconds the plan's longer scenario takes: baseline, fault and recovery."""
+    fires = plan.fires
+    return 60 + _seconds(fires["faults"][0]["duration"]) + _seconds(fires["recovery"])
+
+
 def _independent(a: Plan, b: Plan, inhibit_rules: list[dict[str, Any]]) -> bool:
     if interferes(a.found.drive, b.found.drive):
         return False

@@ -68,7 +68,7 @@ def test_the_routing_matrix_sends_the_error_rate_page_to_pagerduty_and_slack(ado
 def test_the_generated_suite_verifies_every_rule_on_the_teams_own_routing(adopted, tmp_path: Path) -> None:
     _, out, _ = adopted
 
-    result = harness("gate", "--suite", str(out / "suite.yml"), "--stack", str(out / "compose.yml"),
+    result = harness("gate", "--suite", str(out / "suite.yml"), "--stack", str(out / "compose.yml"), "--lanes", "4",
                      reports=tmp_path / "reports")
 
     report = json.loads((run_folder(tmp_path / "reports") / "report.json").read_text())
