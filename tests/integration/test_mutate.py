@@ -1,6 +1,6 @@
 """`harness mutate` on real containers: the narrowed pre-launch suite says NO to broken configs.
 
-One mutation run (target-down at ×40, eight mutants, two side by side) serves the tests of this
+One mutation run (target-down at ×40, seven mutants, two side by side) serves the tests of this
 module; each test reads one thing a user would look at in its output.
 """
 
@@ -21,7 +21,7 @@ from harness import polling
 
 ROOT = Path(__file__).resolve().parents[2]
 KINDS = [
-    "severity_changed", "severity_to_annotations", "receiver_removed", "matcher_typo", "continue_flipped",
+    "severity_changed", "receiver_removed", "matcher_typo", "continue_flipped",
     "alerting_target_moved", "send_resolved_flipped", "rule_file_dropped",
 ]
 
