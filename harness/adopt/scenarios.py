@@ -1,9 +1,9 @@
 """Scenario files from a search's findings: per rule, one that fires and routes, one that stays silent just below.
 
-The files are ordinary scenario YAML with a `signal` fault. Deadlines come from the rule and the
-route it takes (real time; the harness scales them): window + `for:` + evaluation and scrape
-intervals for firing, plus `group_wait` for delivery, plus `group_interval` for the resolved
-notice. Batches put rules that cannot interfere (no shared metric or job, no inhibit rule between
+The files are ordinary scenario YAML with a `signal` fault. Deadlines are the harness's own
+theoretical bounds (harness.bounds, real time: windows to fill, scrape, recording rules, evaluation,
+`for:`, the route's `group_wait`, look-back and `group_interval` for resolution), a quarter more
+plus a minute. Batches put rules that cannot interfere (no shared metric or job, no inhibit rule between
 them, not grouped into one notification) into one scenario window; each keeps its own expectations.
 """
 
@@ -17,7 +17,9 @@ from typing import Any
 from harness import routing
 from harness.adopt.search import Found, Observation, interferes
 from harness.configs import AlertmanagerSettings, AlertRule, PrometheusSettings
+from harness.bounds import bounds
 from harness.thresholds import threshold_of
+from harness.timescale import TimeScale
 
 MARGIN = timedelta(minutes=1)
 BASELINE = "1m"
@@ -60,13 +62,14 @@ def route(found: Found, rule: AlertRule, alertmanager: AlertmanagerSettings) -> 
 def plan(found: Found, rule: AlertRule, prometheus: PrometheusSettings, alertmanager: AlertmanagerSettings,
          others: list[str]) -> Plan:
     routed = route(found, rule, alertmanager)
-    scrape = prometheus.scrape_interval
-    evaluation = prometheus.evaluation_of(rule.group)
-    pipeline = rule.longest_range + rule.for_ + 2 * evaluation + 2 * scrape
-    fires_within = pipeline + MARGIN
-    delivered_within = fires_within + routed.group_wait + MARGIN
-    resolves_within = rule.longest_range + rule.keep_firing_for + 2 * evaluation + 2 * scrape + routed.group_interval \
-        + 2 * MARGIN
+    bound = bounds(rule.name, prometheus, alertmanager, TimeScale(1), routed.labels)
+    fill = sum(term.seconds for term in bound.fill)
+    pipeline = timedelta(seconds=fill + bound.fires.latest)
+    fires_within = _generous(pipeline)
+    delivered_within = _generous(timedelta(seconds=fill + max(
+        (bound.delivered_to(receiver).latest for receiver in routed.receivers), default=bound.fires.latest)))
+    resolves_within = _generous(timedelta(seconds=max(
+        [bound.resolves.latest, *(bound.resolved_to(receiver).latest for receiver in routed.receivers)])))
     quiet = _program(found, found.silent)
     expectations: list[dict[str, Any]] = [{"type": "alert_fires", "alert": rule.name, "within": _text(fires_within)}]
     if routed.receivers:
@@ -93,7 +96,7 @@ def plan(found: Found, rule: AlertRule, prometheus: PrometheusSettings, alertman
         "tags": ["adopted", "below", *_severity(rule)],
         "load": LOAD,
         "baseline": BASELINE,
-        "faults": [{"at": "0s", "duration": _text(pipeline + 2 * MARGIN),
+        "faults": [{"at": "0s", "duration": _text(_generous(pipeline) + MARGIN),
                     "fault": {"kind": "signal", "during": quiet, "outside": quiet}}],
         "recovery": _text(MARGIN),
         "allow_unannounced": others,
@@ -186,6 +189,11 @@ def _near(found: Found, rule: AlertRule) -> float:
     approach = threshold.approach([found.silent.lhs])
     shown = approach[1] if approach is not None else 0.0
     return round(min(0.5, 0.9 * shown), 2)
+
+
+def _generous(bound: timedelta) -> timedelta:
+    """A deadline from the harness's theoretical bound (harness.bounds): a quarter more, plus a minute."""
+    return bound * 1.25 + MARGIN
 
 
 def _severity(rule: AlertRule) -> list[str]:
